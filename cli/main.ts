@@ -1,0 +1,137 @@
+/**
+ * `precept`: check, compile, evaluate and test policy files from the shell.
+ *   precept check FILE…                   diagnostics as file:line:col: severity: message (exit 1 on errors)
+ *   precept compile FILE                  the compiled policy as JSON on stdout
+ *   precept eval PROGRAM@VERSION REQUEST  the decision (with explanation) as JSON; --reference uses json-rules-engine
+ *   precept test [FILE|DIR…] [--coverage] runs the policies' test cases; ends with `N passed, N failed`
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import type { Diagnostic } from "../dsl/diagnostics.js";
+import { createEvaluator, createReferenceEvaluator } from "../engine/index.js";
+import { compileFile, loadPolicyDir, type PolicyFile } from "../engine/policy-files.js";
+import { coverageGaps, readTestCases, runTestCases, testsFileFor } from "../engine/policy-tests.js";
+
+function formatDiagnostic(file: string, d: Diagnostic): string {
+  return `${file}:${d.start.line}:${d.start.column}: ${d.severity}: ${d.message}${d.help ? ` (${d.help})` : ""}`;
+}
+
+/** Files named, or every `.policy` file under the folders named. */
+function policyFiles(args: string[]): PolicyFile[] {
+  const out: PolicyFile[] = [];
+  for (const a of args.length ? args : ["policies"]) {
+    if (!existsSync(a)) throw new UsageError(`no such file or folder: ${a}`);
+    if (statSync(a).isDirectory()) {
+      const programs = loadPolicyDir(a);
+      // A single program's folder is also accepted.
+      out.push(...(programs.length ? programs : loadPolicyDir(join(a, ".."))).filter((p) => p.file.startsWith(a.replace(/\/$/, ""))));
+    } else out.push(compileFile(a));
+  }
+  return out;
+}
+
+class UsageError extends Error {}
+
+function check(args: string[]): number {
+  let errors = 0;
+  let warnings = 0;
+  for (const p of policyFiles(args)) {
+    for (const d of p.diagnostics) {
+      console.log(formatDiagnostic(relative(process.cwd(), p.file), d));
+      if (d.severity === "error") errors++;
+      else warnings++;
+    }
+  }
+  console.log(`${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`);
+  return errors > 0 ? 1 : 0;
+}
+
+function compileCmd(args: string[]): number {
+  if (args.length !== 1) throw new UsageError("usage: precept compile FILE");
+  const p = compileFile(args[0]!);
+  for (const d of p.diagnostics) console.error(formatDiagnostic(args[0]!, d));
+  if (!p.compiled) return 1;
+  process.stdout.write(`${JSON.stringify(p.compiled, null, 2)}\n`);
+  return 0;
+}
+
+async function evalCmd(args: string[]): Promise<number> {
+  const reference = args.includes("--reference");
+  const [target, requestFile] = args.filter((a) => !a.startsWith("--"));
+  const m = /^([a-z0-9-]+)@(.+)$/.exec(target ?? "");
+  if (!m || !requestFile) throw new UsageError("usage: precept eval PROGRAM@VERSION REQUEST.json [--reference]");
+  const p = loadPolicyDir("policies").find((x) => x.program === m[1] && x.version === m[2]);
+  if (!p) throw new UsageError(`no policy ${m[1]} version ${m[2]} under policies/`);
+  if (!p.compiled) {
+    for (const d of p.diagnostics) console.error(formatDiagnostic(p.file, d));
+    return 1;
+  }
+  const request = JSON.parse(readFileSync(requestFile, "utf8")) as unknown;
+  const evaluator = createEvaluator(p.compiled);
+  const issues = evaluator.validate(request);
+  if (issues.length) {
+    for (const i of issues) console.error(`${requestFile}: ${i.path} ${i.message}`);
+    return 1;
+  }
+  const decision = reference
+    ? await createReferenceEvaluator(p.compiled).evaluate(request, { explain: true })
+    : evaluator.evaluate(request, { explain: true });
+  process.stdout.write(`${JSON.stringify(decision, null, 2)}\n`);
+  return 0;
+}
+
+function testCmd(args: string[]): number {
+  const coverage = args.includes("--coverage");
+  let passed = 0;
+  let failed = 0;
+  for (const p of policyFiles(args.filter((a) => !a.startsWith("--")))) {
+    const name = relative(process.cwd(), p.file);
+    if (!p.compiled) {
+      for (const d of p.diagnostics.filter((x) => x.severity === "error")) console.log(formatDiagnostic(name, d));
+      console.log(`FAIL ${name}: does not compile`);
+      failed++;
+      continue;
+    }
+    const cases = readTestCases(testsFileFor(p.file));
+    const results = runTestCases(p.compiled, cases);
+    for (const r of results) {
+      if (r.passed) passed++;
+      else {
+        failed++;
+        console.log(`FAIL ${name}: ${r.name}\n  ${r.problems.join("\n  ")}`);
+      }
+    }
+    console.log(`${name}: ${results.filter((r) => r.passed).length}/${results.length} passed`);
+    if (coverage) {
+      const gaps = coverageGaps(p.compiled, results);
+      console.log(gaps.length ? `  not covered:\n    ${gaps.join("\n    ")}` : "  every rule fired and every condition was seen true and false");
+    }
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed > 0 ? 1 : 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...args] = argv;
+  switch (cmd) {
+    case "check":
+      return check(args);
+    case "compile":
+      return compileCmd(args);
+    case "eval":
+      return evalCmd(args);
+    case "test":
+      return testCmd(args);
+    default:
+      console.error("usage: precept check FILE… | compile FILE | eval PROGRAM@VERSION REQUEST.json | test [FILE|DIR…] [--coverage]");
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof UsageError ? err.message : `precept: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,103 @@
+/**
+ * Evaluation. `createEvaluator` loads a compiled policy once and returns the fast synchronous evaluator the server,
+ * batches and simulations use; `createReferenceEvaluator` runs the same JSON through json-rules-engine.
+ */
+import type { CExpr, CompiledPolicy } from "../dsl/compiled.js";
+import { generateEvaluator } from "./codegen.js";
+import { interpret } from "./expr.js";
+import { duplicateKey, todayUtc } from "./lib.js";
+import { createReferenceEvaluator as reference, type ReferenceEvaluator } from "./reference.js";
+import { requestValidator, type RequestIssue } from "./request.js";
+import type { Decision, EvalContext } from "./types.js";
+
+export interface EvaluatorOptions {
+  /** Parameter overrides (a simulation's what-ifs); unknown names are an error. */
+  readonly parameters?: Readonly<Record<string, unknown>>;
+}
+
+export interface Evaluator {
+  readonly program: string;
+  readonly version: string;
+  readonly hash: string;
+  readonly policy: CompiledPolicy;
+  /** Schema violations of a request, as JSON pointers; empty when valid. */
+  validate(request: unknown): RequestIssue[];
+  /** Synchronous; never throws on a request that validates. */
+  evaluate(request: unknown, ctx?: EvalContext): Decision;
+}
+
+export function parameterValues(policy: CompiledPolicy, overrides: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+  const values: Record<string, unknown> = Object.create(null);
+  for (const [k, p] of Object.entries(policy.parameters)) values[k] = p.value;
+  for (const [k, v] of Object.entries(overrides)) {
+    if (!Object.hasOwn(policy.parameters, k)) throw new Error(`unknown parameter \`${k}\` for ${policy.program} ${policy.version}`);
+    const want = typeof policy.parameters[k]!.value;
+    if (typeof v !== want) throw new Error(`parameter \`${k}\` must be a ${want}`);
+    values[k] = v;
+  }
+  return values;
+}
+
+export function createEvaluator(policy: CompiledPolicy, opts: EvaluatorOptions = {}): Evaluator {
+  const params = parameterValues(policy, opts.parameters);
+  const { run, explain } = generateEvaluator(policy, params);
+  const validate = requestValidator(policy.requestSchema);
+  return {
+    program: policy.program,
+    version: policy.version,
+    hash: policy.hash,
+    policy,
+    validate,
+    evaluate(request, ctx = {}) {
+      const fn = { today: ctx.decisionDate ?? todayUtc(), ...(ctx.findAccepted ? { findAccepted: ctx.findAccepted } : {}) };
+      const r = (ctx.explain ? explain : run)(request, fn);
+      const decision: Decision = {
+        program: policy.program,
+        version: policy.version,
+        outcome: r.combined.outcome,
+        reasons: r.combined.reasons,
+        attributes: r.attributes,
+        fired: r.fired.map((i) => policy.rules[i]!.name),
+      };
+      return r.trace ? { ...decision, explanation: r.trace } : decision;
+    },
+  };
+}
+
+export function createReferenceEvaluator(policy: CompiledPolicy, opts: EvaluatorOptions = {}): ReferenceEvaluator {
+  return reference(policy, parameterValues(policy, opts.parameters));
+}
+
+/** The `duplicateOf(...)` calls of a policy, wherever they are. */
+function duplicateCalls(policy: CompiledPolicy): CExpr[] {
+  const found: CExpr[] = [];
+  const walk = (e: unknown): void => {
+    if (!e || typeof e !== "object") return;
+    const o = e as Record<string, unknown>;
+    if (o["call"] === "duplicateOf") found.push(o as CExpr);
+    for (const v of Object.values(o)) walk(v);
+  };
+  walk(policy.facts);
+  walk(policy.attributes);
+  return found;
+}
+
+/**
+ * The key under which a request accepted by this policy is remembered, so that a later `duplicateOf(...)` with the
+ * same values finds it. A request is accepted when its outcome is the policy's weakest (last listed: `valid`,
+ * `approve`). Undefined when the policy does not look for duplicates, the request was not accepted, or a key value
+ * is missing.
+ */
+export function acceptedKey(policy: CompiledPolicy, request: unknown, decision: Pick<Decision, "outcome">): string | undefined {
+  if (decision.outcome !== policy.outcomes[policy.outcomes.length - 1]) return undefined;
+  const call = duplicateCalls(policy)[0] as { args: CExpr[] } | undefined;
+  if (!call) return undefined;
+  const env = { policy, params: parameterValues(policy), request, fn: { today: todayUtc() }, memo: new Map() };
+  const values = call.args.map((a) => interpret(a, env));
+  return values.every((v) => v !== undefined && v !== null && v !== "") ? duplicateKey(values) : undefined;
+}
+
+export { resolveVersion, type VersionDates } from "./versions.js";
+export type { Decision, EvalContext, Reason, RuleTrace } from "./types.js";
+export type { RequestIssue } from "./request.js";
+export type { ReferenceEvaluator } from "./reference.js";

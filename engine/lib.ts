@@ -1,0 +1,165 @@
+/**
+ * The runtime library compiled policies rely on: the json-rules-engine operators (same names, same semantics,
+ * including their fact-value validators), the custom operators, and the DSL's built-in functions. Shared by the
+ * interpreter, the generated evaluator and the json-rules-engine reference. Nothing here throws, allocates more than
+ * it returns, or has side effects: a missing or malformed input gives `undefined`.
+ */
+
+/** json-rules-engine's numberValidator, exactly: numbers and numeric strings pass. */
+function numeric(a: unknown): boolean {
+  return typeof a === "number" ? !Number.isNaN(a) : Number.parseFloat(a as string).toString() !== "NaN";
+}
+
+export function isPresent(a: unknown): boolean {
+  return a !== undefined && a !== null && a !== "";
+}
+
+/** Operators by their json-rules-engine name. `in`/`notIn` are false rather than throwing when `b` is not a list. */
+export const operators = {
+  equal: (a: unknown, b: unknown): boolean => a === b,
+  notEqual: (a: unknown, b: unknown): boolean => a !== b,
+  lessThan: (a: unknown, b: unknown): boolean => numeric(a) && (a as number) < (b as number),
+  lessThanInclusive: (a: unknown, b: unknown): boolean => numeric(a) && (a as number) <= (b as number),
+  greaterThan: (a: unknown, b: unknown): boolean => numeric(a) && (a as number) > (b as number),
+  greaterThanInclusive: (a: unknown, b: unknown): boolean => numeric(a) && (a as number) >= (b as number),
+  in: (a: unknown, b: unknown): boolean => Array.isArray(b) && b.indexOf(a) > -1,
+  notIn: (a: unknown, b: unknown): boolean => Array.isArray(b) && b.indexOf(a) === -1,
+  contains: (a: unknown, b: unknown): boolean => Array.isArray(a) && a.indexOf(b) > -1,
+  containsAny: (a: unknown, b: unknown): boolean => Array.isArray(a) && Array.isArray(b) && a.some((x) => b.indexOf(x) > -1),
+  present: (a: unknown, b: unknown): boolean => isPresent(a) === b,
+} as const;
+
+export type OperatorFn = (a: unknown, b: unknown) => boolean;
+
+const num = (a: unknown): a is number => typeof a === "number" && Number.isFinite(a);
+
+export const arithmetic = {
+  "+": (a: unknown, b: unknown): number | undefined => (num(a) && num(b) ? a + b : undefined),
+  "-": (a: unknown, b: unknown): number | undefined => (num(a) && num(b) ? a - b : undefined),
+  "*": (a: unknown, b: unknown): number | undefined => (num(a) && num(b) ? a * b : undefined),
+  "/": (a: unknown, b: unknown): number | undefined => (num(a) && num(b) && b !== 0 ? a / b : undefined),
+  neg: (a: unknown): number | undefined => (num(a) ? -a : undefined),
+};
+
+const DAY = 86_400_000;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})/;
+const TZ = /(Z|[+-]\d{2}:?\d{2})$/i;
+
+/** Milliseconds of a date (midnight UTC) or date-time (without a zone: UTC). */
+export function toMillis(v: unknown): number | undefined {
+  if (typeof v !== "string" || !DATE.test(v)) return undefined;
+  const s = v.length === 10 ? `${v}T00:00:00Z` : TZ.test(v) ? v : `${v}Z`;
+  const ms = Date.parse(s);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** Midnight UTC of the calendar date written in the string (the date as the requester wrote it, zone ignored). */
+function dayOf(v: unknown): number | undefined {
+  if (typeof v !== "string") return undefined;
+  const m = DATE.exec(v);
+  if (!m) return undefined;
+  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  const d = new Date(ms);
+  // Reject 2009-02-30 and the like rather than letting Date roll them over.
+  return d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]) ? ms : undefined;
+}
+
+function isoDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+function args(list: readonly unknown[]): number[] {
+  return list.filter(num);
+}
+
+export const functions: Readonly<Record<string, (ctx: FnContext, ...a: unknown[]) => unknown>> = {
+  min: (_c, ...a) => {
+    const n = args(a);
+    return n.length ? Math.min(...n) : undefined;
+  },
+  max: (_c, ...a) => {
+    const n = args(a);
+    return n.length ? Math.max(...n) : undefined;
+  },
+  days: (_c, from, to) => {
+    const a = dayOf(from);
+    const b = dayOf(to);
+    return a === undefined || b === undefined ? undefined : Math.round((b - a) / DAY);
+  },
+  hours: (_c, from, to) => {
+    const a = toMillis(from);
+    const b = toMillis(to);
+    return a === undefined || b === undefined ? undefined : (b - a) / 3_600_000;
+  },
+  years: (_c, from, to) => {
+    const a = dayOf(from);
+    const b = dayOf(to);
+    if (a === undefined || b === undefined) return undefined;
+    const da = new Date(a);
+    const db = new Date(b);
+    let y = db.getUTCFullYear() - da.getUTCFullYear();
+    const beforeBirthday = db.getUTCMonth() < da.getUTCMonth() || (db.getUTCMonth() === da.getUTCMonth() && db.getUTCDate() < da.getUTCDate());
+    if (beforeBirthday) y--;
+    return y;
+  },
+  addDays: (_c, d, n) => {
+    const a = dayOf(d);
+    return a === undefined || !num(n) ? undefined : isoDate(a + Math.trunc(n) * DAY);
+  },
+  addWorkdays: (_c, d, n) => {
+    const a = dayOf(d);
+    if (a === undefined || !num(n) || n < 0 || n > 10_000) return undefined;
+    let ms = a;
+    for (let left = Math.trunc(n); left > 0; ) {
+      ms += DAY;
+      const wd = new Date(ms).getUTCDay();
+      if (wd !== 0 && wd !== 6) left--;
+    }
+    return isoDate(ms);
+  },
+  date: (_c, d) => {
+    const a = dayOf(d);
+    return a === undefined ? undefined : isoDate(a);
+  },
+  today: (c) => c.today,
+  count: (_c, l) => (Array.isArray(l) ? l.length : 0),
+  round: (_c, x, digits) => {
+    if (!num(x) || !num(digits)) return undefined;
+    const f = 10 ** Math.max(0, Math.min(10, Math.trunc(digits)));
+    return Math.round(x * f) / f;
+  },
+  coalesce: (_c, ...a) => a.find(isPresent),
+  list: (_c, ...a) => a,
+  duplicateOf: (c, ...a) => (c.findAccepted && a.every(isPresent) ? c.findAccepted(duplicateKey(a)) : undefined),
+};
+
+/** The key under which an accepted request is remembered for `duplicateOf`: its key values as JSON. */
+export function duplicateKey(values: readonly unknown[]): string {
+  return JSON.stringify(values);
+}
+
+export interface FnContext {
+  readonly today: string;
+  readonly findAccepted?: (key: string) => string | undefined;
+}
+
+/** Own-property read of a dotted path: request keys such as `__proto__` or `constructor` never reach prototypes. */
+export function getPath(obj: unknown, segments: readonly string[]): unknown {
+  let cur = obj;
+  for (const s of segments) {
+    if (cur === null || typeof cur !== "object" || Array.isArray(cur) || !Object.hasOwn(cur, s)) return undefined;
+    cur = (cur as Record<string, unknown>)[s];
+  }
+  return cur;
+}
+
+/** The dotted paths among `paths` whose values are missing (absent, null or empty). */
+export function absent(req: unknown, paths: readonly string[], split: readonly (readonly string[])[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < paths.length; i++) if (!isPresent(getPath(req, split[i]!))) out.push(paths[i]!);
+  return out;
+}
+
+export function todayUtc(): string {
+  return new Date().toISOString().slice(0, 10);
+}

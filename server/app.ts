@@ -1,0 +1,39 @@
+/**
+ * The Express app: thin routes over the services. Order: request id and log → routes → the built editor at /
+ * → JSON 404 → the one error middleware.
+ */
+import { existsSync } from "node:fs";
+import express, { type Express } from "express";
+import { errorMiddleware, notFoundHandler } from "./errors.js";
+import { requestLogger } from "./logging.js";
+import { decisionsRouter } from "./routes/decisions.js";
+import { evaluateRouter } from "./routes/evaluate.js";
+import { healthRouter } from "./routes/health.js";
+import { openapiRouter } from "./routes/openapi.js";
+import { programsRouter } from "./routes/programs.js";
+import { simulationsRouter } from "./routes/simulations.js";
+import type { Services } from "./services.js";
+
+export function createApp(s: Services): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.use(requestLogger(s.log));
+  app.use((_req, res, next) => {
+    // While shutting down, finish what comes but let every connection go after its response.
+    if (s.shuttingDown) res.setHeader("Connection", "close");
+    next();
+  });
+  app.use(healthRouter(s));
+  app.use(openapiRouter(s));
+  app.use(programsRouter(s));
+  app.use(evaluateRouter(s));
+  app.use(decisionsRouter(s));
+  app.use(simulationsRouter(s));
+  if (existsSync(s.config.editorDir)) {
+    app.use(express.static(s.config.editorDir, { index: "index.html", dotfiles: "ignore", fallthrough: true }));
+  }
+  app.use(notFoundHandler);
+  app.use(errorMiddleware);
+  return app;
+}

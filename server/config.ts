@@ -1,0 +1,53 @@
+/** Server configuration from the environment, with the defaults of the README. */
+import { resolve } from "node:path";
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl?: string;
+  /** Shipped policies, loaded into the store at start; also where request schemas of new versions are read. */
+  policiesDir: string;
+  /** The built editor, served at / when present. */
+  editorDir: string;
+  /** Byte limits: single requests, and batches. */
+  bodyLimit: number;
+  batchLimit: number;
+  /** Registry poll period on a shared store (ms). */
+  pollMs: number;
+  /** How long SIGTERM waits for in-flight requests before cutting connections (ms). */
+  shutdownGraceMs: number;
+  logLevel: string;
+}
+
+/** `1mb`, `512kb`, `50MB`, `1048576` → bytes. */
+export function parseSize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(text);
+  if (!m) throw new Error(`not a size: \`${text}\` (use e.g. 1mb, 512kb)`);
+  const unit = (m[2] ?? "b").toLowerCase();
+  const mult = unit === "gb" ? 1024 ** 3 : unit === "mb" ? 1024 ** 2 : unit === "kb" ? 1024 : 1;
+  return Math.floor(Number(m[1]) * mult);
+}
+
+function int(text: string | undefined, fallback: number, name: string): number {
+  if (text === undefined || text === "") return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, not \`${text}\``);
+  return n;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ServerConfig {
+  return {
+    host: env.HOST || "127.0.0.1",
+    port: int(env.PORT, 3000, "PORT"),
+    dataDir: resolve(cwd, env.PRECEPT_DATA_DIR || "data"),
+    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    policiesDir: resolve(cwd, env.PRECEPT_POLICIES_DIR || "policies"),
+    editorDir: resolve(cwd, env.PRECEPT_EDITOR_DIR || "editor/dist"),
+    bodyLimit: parseSize(env.PRECEPT_BODY_LIMIT || "1mb"),
+    batchLimit: parseSize(env.PRECEPT_BATCH_LIMIT || "50mb"),
+    pollMs: int(env.PRECEPT_POLL_MS, 2000, "PRECEPT_POLL_MS"),
+    shutdownGraceMs: int(env.PRECEPT_SHUTDOWN_GRACE_MS, 10_000, "PRECEPT_SHUTDOWN_GRACE_MS"),
+    logLevel: env.LOG_LEVEL || "info",
+  };
+}

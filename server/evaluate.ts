@@ -1,0 +1,113 @@
+/**
+ * Evaluation as the server does it: validate against the version's request schema, evaluate with the duplicate
+ * index as the dynamic fact, and shape the record for the decision log and the answer for the client.
+ * Synchronous apart from the duplicate-index refresh, so a decision and its index update happen in one tick.
+ */
+import { randomUUID } from "node:crypto";
+import { acceptedKey } from "../engine/index.js";
+import type { Decision } from "../engine/types.js";
+import { ACCEPTED_OUTCOMES, type AcceptedIndex } from "./duplicates.js";
+import { AppError, badRequest } from "./errors.js";
+import type { Entry } from "./registry.js";
+import type { DecisionRecord } from "./store/types.js";
+
+export interface EvalOptions {
+  /** YYYY-MM-DD for today(); defaults to the server's (UTC) date. */
+  decisionDate?: string;
+  explain?: boolean;
+  /** performance.now() when the request arrived, for latency_ms. */
+  startedAt: number;
+}
+
+export interface Evaluated {
+  record: DecisionRecord;
+  /** What the client receives. */
+  answer: Record<string, unknown>;
+  /** Set when this decision accepted a duplicate key (undo it if the log write fails). */
+  accepted?: { key: string; ref: string };
+}
+
+export const todayUtc = (): string => new Date().toISOString().slice(0, 10);
+
+/** The request's own id for "duplicate of": its first required top-level string field (claimId, tarId …). */
+function requestRef(entry: Entry, request: Record<string, unknown>): string | undefined {
+  const schema = entry.compiled.requestSchema as { required?: unknown };
+  if (!Array.isArray(schema.required)) return undefined;
+  for (const name of schema.required) {
+    const v = typeof name === "string" && Object.hasOwn(request, name) ? request[name] : undefined;
+    if (typeof v === "string" && v !== "") return v;
+  }
+  return undefined;
+}
+
+/** The engine's duplicate key for a request (undefined when the policy keeps none or the key fields are missing). */
+export function keyOf(entry: Entry, request: unknown): string | undefined {
+  if (!entry.usesDuplicates) return undefined;
+  try {
+    return acceptedKey(entry.compiled, request);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Throws 400 `invalid-request` with each offending JSON path. */
+export function validateRequest(entry: Entry, request: unknown): void {
+  const errors = entry.evaluator.validate(request);
+  if (errors.length > 0) {
+    throw badRequest("invalid-request", `request does not match the ${entry.program} request schema`, { errors });
+  }
+}
+
+export function evaluateOne(entry: Entry, request: unknown, index: AcceptedIndex, opts: EvalOptions): Evaluated {
+  validateRequest(entry, request);
+  const decisionDate = opts.decisionDate ?? todayUtc();
+  let decision: Decision;
+  try {
+    decision = entry.evaluator.evaluate(request, {
+      decisionDate,
+      explain: opts.explain ?? false,
+      findAccepted: index.finder(entry.program),
+    });
+  } catch (err) {
+    // The engine promises not to throw on a valid request; if it does, that is our bug, not the caller's.
+    throw new AppError(500, "evaluation-failed", "the evaluator failed on this request", { cause: String(err) });
+  }
+  const id = randomUUID();
+  const latencyMs = Math.round((performance.now() - opts.startedAt) * 1000) / 1000;
+  let accepted: Evaluated["accepted"];
+  let ref: string | undefined;
+  if (ACCEPTED_OUTCOMES.has(decision.outcome)) {
+    const key = keyOf(entry, request);
+    if (key !== undefined) {
+      ref = requestRef(entry, request as Record<string, unknown>) ?? id;
+      index.add(entry.program, key, ref);
+      accepted = { key, ref };
+    }
+  }
+  const { explanation, ...logged } = decision;
+  const record: DecisionRecord = {
+    id,
+    program: entry.program,
+    version: entry.version,
+    hash: entry.hash,
+    request,
+    decision: logged,
+    outcome: decision.outcome,
+    decidedAt: new Date().toISOString(),
+    latencyMs,
+    ...(accepted ? { dupKey: accepted.key, requestRef: ref } : {}),
+  };
+  const answer: Record<string, unknown> = {
+    id,
+    program: decision.program,
+    version: decision.version,
+    hash: entry.hash,
+    decisionDate,
+    outcome: decision.outcome,
+    reasons: decision.reasons,
+    attributes: decision.attributes,
+    fired: decision.fired,
+    ...(explanation ? { explanation } : {}),
+  };
+  return { record, answer, ...(accepted ? { accepted } : {}) };
+}

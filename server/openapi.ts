@@ -1,0 +1,252 @@
+/**
+ * The OpenAPI 3.1 document, generated from the registry: each program's request schema is the `requestSchema`
+ * embedded in its compiled policies — the very schema the evaluator validates with — so the document cannot
+ * drift from what the server accepts. Evaluate paths are emitted per program (a templated `{program}` path could
+ * not name a different body schema per program); the rest are generic.
+ */
+import type { Registry, Entry } from "./registry.js";
+
+type Schema = Record<string, unknown>;
+
+/** Embeds a standalone JSON Schema under components: root-relative `$ref`s point into its new home. */
+export function embedSchema(schema: unknown, home: string, root = true): unknown {
+  if (Array.isArray(schema)) return schema.map((s) => embedSchema(s, home, false));
+  if (schema === null || typeof schema !== "object") return schema;
+  const out: Schema = {};
+  for (const [k, v] of Object.entries(schema as Schema)) {
+    if (root && (k === "$schema" || k === "$id")) continue;
+    if (k === "$ref" && typeof v === "string" && v.startsWith("#")) out[k] = `${home}${v.slice(1)}`;
+    else out[k] = embedSchema(v, home, false);
+  }
+  return out;
+}
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Schema): Schema => ({ "application/json": { schema } });
+const errorResponses = (...codes: number[]): Record<string, unknown> =>
+  Object.fromEntries(codes.map((c) => [String(c), { $ref: `#/components/responses/E${c}` }]));
+
+const ERROR_TEXT: Record<number, string> = {
+  400: "malformed JSON, a forbidden key, or a request that breaks the schema (details.errors lists each JSON path)",
+  401: "missing or unknown API key",
+  403: "the key's role may not do this (or: no keys configured and the client is not on loopback)",
+  404: "unknown program or version",
+  409: "the version is already published",
+  413: "body larger than the configured limit",
+  415: "wrong content type",
+  422: "the policy does not compile (details.diagnostics)",
+};
+
+function commonComponents(): Schema {
+  const diagnosticPos = { type: "object", required: ["line", "column", "offset"], properties: { line: { type: "integer" }, column: { type: "integer" }, offset: { type: "integer" } } };
+  return {
+    Error: {
+      type: "object",
+      required: ["error"],
+      properties: {
+        error: { type: "object", required: ["code", "message"], properties: { code: { type: "string" }, message: { type: "string" }, details: {} } },
+      },
+    },
+    Reason: {
+      type: "object",
+      required: ["rule", "code", "text", "citation"],
+      properties: { rule: { type: "string" }, code: { type: "string" }, text: { type: "string" }, citation: { type: "string" } },
+    },
+    RuleTrace: {
+      type: "object",
+      required: ["rule", "fired", "line", "conditions"],
+      properties: {
+        rule: { type: "string" },
+        fired: { type: "boolean" },
+        outcome: { type: "string" },
+        line: { type: "integer" },
+        conditions: {
+          type: "array",
+          items: { type: "object", required: ["condition", "result", "values"], properties: { condition: { type: "string" }, result: { type: "boolean" }, values: { type: "object" } } },
+        },
+      },
+    },
+    Decision: {
+      type: "object",
+      required: ["id", "program", "version", "hash", "outcome", "reasons", "attributes", "fired"],
+      properties: {
+        id: { type: "string", description: "decision id in the decision log" },
+        program: { type: "string" },
+        version: { type: "string" },
+        hash: { type: "string", description: "hash of the compiled policy that decided" },
+        decisionDate: { type: "string", format: "date" },
+        outcome: { type: "string" },
+        reasons: { type: "array", items: ref("Reason") },
+        attributes: { type: "object" },
+        fired: { type: "array", items: { type: "string" } },
+        explanation: { type: "array", items: ref("RuleTrace") },
+      },
+    },
+    Diagnostic: {
+      type: "object",
+      required: ["code", "severity", "message", "start", "end"],
+      properties: { code: { type: "string" }, severity: { enum: ["error", "warning"] }, message: { type: "string" }, help: { type: "string" }, start: diagnosticPos, end: diagnosticPos },
+    },
+    VersionSummary: {
+      type: "object",
+      required: ["version", "effective", "title", "status", "hash", "publishedAt"],
+      properties: {
+        version: { type: "string" }, effective: { type: "string", format: "date" }, end: { type: "string", format: "date" },
+        extends: { type: "string" }, title: { type: "string" }, status: { type: "string" }, origin: { enum: ["shipped", "api"] },
+        hash: { type: "string" }, publishedAt: { type: "string", format: "date-time" },
+      },
+    },
+    SourceBody: { type: "object", required: ["source"], properties: { source: { type: "string", description: "the policy file: YAML envelope and DSL" } } },
+  };
+}
+
+function evaluateOps(program: string, entries: Entry[], components: Schema): Record<string, unknown> {
+  // One component per distinct request schema; the newest version's is `<program>.Request`.
+  const newest = entries.at(-1)!;
+  const names = new Map<string, string>();
+  const bodyFor = new Map<string, Schema>();
+  for (const e of [...entries].reverse()) {
+    const text = JSON.stringify(e.compiled.requestSchema);
+    let name = names.get(text);
+    if (!name) {
+      name = e === newest ? `${program}.Request` : `${program}_${e.version}.Request`;
+      names.set(text, name);
+      components[name] = embedSchema(e.compiled.requestSchema, `#/components/schemas/${name}`);
+    }
+    bodyFor.set(e.version, ref(name));
+  }
+  const distinct = [...new Set([...bodyFor.values()].map((r) => r.$ref as string))].map((r) => ({ $ref: r }));
+  const anyVersionBody: Schema = distinct.length === 1 ? distinct[0]! : { anyOf: distinct };
+  const decisionName = `${program}.Decision`;
+  components[decisionName] = { allOf: [ref("Decision"), { properties: { outcome: { enum: newest.compiled.outcomes } } }] };
+  const versionParam = { name: "version", in: "path", required: true, schema: { enum: entries.map((e) => e.version) } };
+  const queryParams = [
+    { name: "explain", in: "query", schema: { type: "boolean" }, description: "include the rule-by-rule explanation" },
+    { name: "decisionDate", in: "query", schema: { type: "string", format: "date" }, description: "the date today() returns" },
+  ];
+  const tag = [program];
+  const sec = { "x-precept-role": "service" };
+  return {
+    [`/v1/programs/${program}/evaluate`]: {
+      post: {
+        tags: tag, ...sec, operationId: `evaluate_${program}`,
+        summary: `Decide one ${program} request under the version in force on its dateOfService`,
+        parameters: queryParams,
+        requestBody: { required: true, content: json(anyVersionBody) },
+        responses: { 200: { description: "the decision (logged)", content: json(ref(decisionName)) }, ...errorResponses(400, 401, 403, 404, 413, 415) },
+      },
+    },
+    [`/v1/programs/${program}/versions/{version}/evaluate`]: {
+      post: {
+        tags: tag, ...sec, operationId: `evaluate_${program}_version`,
+        summary: `Decide one ${program} request under a named version`,
+        parameters: [versionParam, ...queryParams],
+        requestBody: { required: true, content: json(anyVersionBody) },
+        responses: { 200: { description: "the decision (logged)", content: json(ref(decisionName)) }, ...errorResponses(400, 401, 403, 404, 413, 415) },
+      },
+    },
+    [`/v1/programs/${program}/versions/{version}/evaluate-batch`]: {
+      post: {
+        tags: tag, ...sec, operationId: `evaluate_batch_${program}`,
+        summary: `Decide many ${program} requests; the answer streams one item per request, in order, in the input's format`,
+        parameters: [versionParam, ...queryParams],
+        requestBody: {
+          required: true,
+          content: {
+            "application/json": { schema: { type: "array", items: anyVersionBody } },
+            "application/x-ndjson": { schema: anyVersionBody, description: "one request per line" },
+          },
+        },
+        responses: {
+          200: {
+            description: "decisions (or, at the position of a bad item, an Error object with details.index)",
+            content: {
+              "application/json": { schema: { type: "array", items: { oneOf: [ref(decisionName), ref("Error")] } } },
+              "application/x-ndjson": { schema: { oneOf: [ref(decisionName), ref("Error")] } },
+            },
+          },
+          ...errorResponses(400, 401, 403, 404, 413, 415),
+        },
+      },
+    },
+  };
+}
+
+export function buildOpenApi(registry: Registry): object {
+  const components = commonComponents();
+  const programPaths: Record<string, unknown> = {};
+  for (const program of registry.programNames()) Object.assign(programPaths, evaluateOps(program, registry.versions(program), components));
+  const sec = (role: string): Schema => ({ "x-precept-role": role });
+  return {
+    openapi: "3.1.0",
+    jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
+    info: { title: "Precept", version: "1", description: "Coverage policy as code: evaluate requests under versioned policies, publish versions, read the decision log." },
+    security: [{ bearer: [] }, { apiKey: [] }],
+    tags: registry.programNames().map((name) => ({ name })),
+    paths: {
+      "/health": { get: { security: [], operationId: "health", responses: { 200: { description: "alive" } } } },
+      "/ready": { get: { security: [], operationId: "ready", responses: { 200: { description: "ready" }, 503: { description: "not ready" } } } },
+      "/openapi.json": { get: { security: [], operationId: "openapi", responses: { 200: { description: "this document" } } } },
+      "/v1/programs": {
+        get: {
+          operationId: "listPrograms", summary: "Programs with their versions",
+          responses: {
+            200: {
+              description: "programs",
+              content: json({ type: "object", properties: { programs: { type: "array", items: { type: "object", properties: { program: { type: "string" }, outcomes: { type: "array", items: { type: "string" } }, versions: { type: "array", items: ref("VersionSummary") } } } } } }),
+            },
+            ...errorResponses(401, 403),
+          },
+        },
+      },
+      "/v1/programs/{program}/versions/{version}": {
+        get: {
+          operationId: "getVersion", summary: "A version's source, metadata and compiled hash",
+          parameters: [
+            { name: "program", in: "path", required: true, schema: { type: "string" } },
+            { name: "version", in: "path", required: true, schema: { type: "string" } },
+            { name: "include", in: "query", schema: { enum: ["compiled"] } },
+          ],
+          responses: { 200: { description: "the version", content: json({ allOf: [ref("VersionSummary"), { type: "object", properties: { program: { type: "string" }, source: { type: "string" }, compiled: { type: "object" } } }] }) }, ...errorResponses(401, 403, 404) },
+        },
+      },
+      "/v1/programs/{program}/versions": {
+        post: {
+          ...sec("author"), operationId: "publishVersion", summary: "Publish a version; its id and dates come from the source's envelope",
+          parameters: [{ name: "program", in: "path", required: true, schema: { type: "string" } }],
+          requestBody: { required: true, content: json(ref("SourceBody")) },
+          responses: { 201: { description: "published", content: json(ref("VersionSummary")) }, ...errorResponses(400, 401, 403, 409, 413, 415, 422) },
+        },
+      },
+      "/v1/compile": {
+        post: {
+          ...sec("author"), operationId: "compile", summary: "Compile a draft; nothing is stored",
+          requestBody: { required: true, content: json({ type: "object", required: ["source"], properties: { program: { type: "string" }, source: { type: "string" } } }) },
+          responses: { 200: { description: "diagnostics and, when there is no error, the compiled policy", content: json({ type: "object", properties: { diagnostics: { type: "array", items: ref("Diagnostic") }, compiled: { type: ["object", "null"] } } }) }, ...errorResponses(400, 401, 403, 413, 415) },
+        },
+      },
+      "/v1/decisions": {
+        get: {
+          ...sec("analyst"), operationId: "listDecisions", summary: "The decision log, newest first",
+          parameters: [
+            ...["program", "version", "outcome"].map((name) => ({ name, in: "query", schema: { type: "string" } })),
+            { name: "from", in: "query", schema: { type: "string" }, description: "date or date-time, inclusive" },
+            { name: "to", in: "query", schema: { type: "string" }, description: "a date (through that day) or a date-time (exclusive)" },
+            { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 } },
+            { name: "cursor", in: "query", schema: { type: "string" } },
+          ],
+          responses: { 200: { description: "a page", content: json({ type: "object", properties: { items: { type: "array" }, nextCursor: { type: "string" } } }) }, ...errorResponses(400, 401, 403) },
+        },
+      },
+      ...programPaths,
+    },
+    components: {
+      schemas: components,
+      responses: Object.fromEntries(Object.entries(ERROR_TEXT).map(([code, text]) => [`E${code}`, { description: text, content: json(ref("Error")) }])),
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", description: "API key as a bearer token" },
+        apiKey: { type: "apiKey", in: "header", name: "x-api-key" },
+      },
+    },
+  };
+}

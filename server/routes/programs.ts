@@ -1,0 +1,137 @@
+/**
+ * The registry over HTTP:
+ *   GET  /v1/programs                                  programs with their versions (any role)
+ *   GET  /v1/programs/:program/versions/:version       source, metadata, compiled hash (?include=compiled)
+ *   POST /v1/programs/:program/versions                publish `{ source }` (author): 201, 409, 422
+ *   POST /v1/compile                                   `{ program?, source }` → diagnostics, compiled (author)
+ */
+import { Router } from "express";
+import { compilePolicy, type Diagnostic } from "../../dsl/index.js";
+import { requireRole } from "../auth.js";
+import { readJson, requireObject } from "../body.js";
+import { AppError, badRequest } from "../errors.js";
+import type { Entry } from "../registry.js";
+import type { Services } from "../services.js";
+import { findVersion, param, queryString } from "./common.js";
+
+export function summary(e: Entry): Record<string, unknown> {
+  return {
+    version: e.version,
+    effective: e.effective,
+    ...(e.end ? { end: e.end } : {}),
+    ...(e.compiled.extends ? { extends: e.compiled.extends } : {}),
+    title: e.title,
+    status: e.status,
+    origin: e.origin,
+    hash: e.hash,
+    publishedAt: e.publishedAt,
+  };
+}
+
+function detail(e: Entry, withCompiled: boolean): Record<string, unknown> {
+  const c = e.compiled;
+  return {
+    program: e.program,
+    ...summary(e),
+    ...(c.author ? { author: c.author } : {}),
+    ...(c.change ? { change: c.change } : {}),
+    outcomes: c.outcomes,
+    source: e.source,
+    ...(withCompiled ? { compiled: c } : {}),
+  };
+}
+
+function sourceOf(body: Record<string, unknown>): string {
+  const source = body.source;
+  if (typeof source !== "string" || source.trim() === "") {
+    throw badRequest("invalid-body", "`source` must be the policy file's text", { errors: [{ path: "/source", message: "must be a non-empty string" }] });
+  }
+  return source;
+}
+
+const hasErrors = (d: readonly Diagnostic[]): boolean => d.some((x) => x.severity === "error");
+
+function serverDiagnostic(code: string, message: string): Diagnostic {
+  const at = { line: 1, column: 1, offset: 0 };
+  return { code, severity: "error", message, start: at, end: at };
+}
+
+export function programsRouter(s: Services): Router {
+  const r = Router();
+  const anyRole = requireRole(s.auth);
+  const author = requireRole(s.auth, "author");
+
+  r.get("/v1/programs", anyRole, async (_req, res) => {
+    if (s.store.shared) await s.registry.sync();
+    res.json({
+      programs: s.registry.programNames().map((program) => {
+        const versions = s.registry.versions(program);
+        return { program, outcomes: versions.at(-1)?.compiled.outcomes ?? [], versions: versions.map(summary) };
+      }),
+    });
+  });
+
+  r.get("/v1/programs/:program/versions/:version", anyRole, async (req, res) => {
+    const entry = await findVersion(s, param(req, "program"), param(req, "version"));
+    const include = queryString(req, "include");
+    res.json(detail(entry, include === "compiled"));
+  });
+
+  r.post("/v1/compile", author, async (req, res) => {
+    const body = requireObject(await readJson(req, s.config.bodyLimit));
+    const source = sourceOf(body);
+    const program = body.program;
+    if (program !== undefined && typeof program !== "string") throw badRequest("invalid-body", "`program` must be a string");
+    const { compiled, diagnostics } = compilePolicy(source, s.host);
+    const all = [...diagnostics];
+    if (compiled && program !== undefined && compiled.program !== program) {
+      all.push(serverDiagnostic("server/program-mismatch", `the envelope says program \`${compiled.program}\`, not \`${program}\``));
+    }
+    res.json({ diagnostics: all, compiled: compiled && !hasErrors(all) ? compiled : null });
+  });
+
+  r.post("/v1/programs/:program/versions", author, async (req, res) => {
+    const program = param(req, "program");
+    const source = sourceOf(requireObject(await readJson(req, s.config.bodyLimit)));
+    const { compiled, diagnostics } = compilePolicy(source, s.host);
+    if (!compiled || hasErrors(diagnostics)) {
+      throw new AppError(422, "policy-invalid", "the policy does not compile", { diagnostics });
+    }
+    if (compiled.program !== program) {
+      throw new AppError(422, "program-mismatch", `the envelope says program \`${compiled.program}\`, the path \`${program}\``, {
+        diagnostics: [serverDiagnostic("server/program-mismatch", `program \`${compiled.program}\` published under \`${program}\``)],
+      });
+    }
+    const exists = (): AppError => {
+      const have = s.registry.get(program, compiled.version);
+      return new AppError(409, "version-exists", `version \`${compiled.version}\` of \`${program}\` is already published`, {
+        program,
+        version: compiled.version,
+        ...(have ? { hash: have.hash } : {}),
+      });
+    };
+    if (s.registry.get(program, compiled.version)) throw exists();
+    // The primary key decides between concurrent publishes, on this replica or another.
+    const inserted = await s.store.insertVersion({
+      program,
+      version: compiled.version,
+      source,
+      compiled,
+      hash: compiled.hash,
+      effective: compiled.effective,
+      ...(compiled.end ? { end: compiled.end } : {}),
+      origin: "api",
+    });
+    if (!inserted) {
+      await s.registry.lookup(program, compiled.version).catch(() => undefined);
+      throw exists();
+    }
+    const rec = await s.store.getVersion(program, compiled.version);
+    const entry = s.registry.add(rec!);
+    req.log.info({ program, version: entry.version, hash: entry.hash }, "version published");
+    res.status(201).location(`/v1/programs/${encodeURIComponent(program)}/versions/${encodeURIComponent(entry.version)}`);
+    res.json({ program, ...summary(entry), diagnostics });
+  });
+
+  return r;
+}

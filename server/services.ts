@@ -1,0 +1,116 @@
+/**
+ * Everything the routes use, opened in order: store → shipped policies → registry → duplicate index.
+ * main.ts and the tests build the server the same way, through `openServices` and `createApp`.
+ */
+import { existsSync } from "node:fs";
+import type { PolicyHost } from "../dsl/index.js";
+import { loadPolicyDir } from "../engine/policy-files.js";
+import { type Auth, createAuth } from "./auth.js";
+import type { ServerConfig } from "./config.js";
+import { DecisionLog } from "./decision-log.js";
+import { AcceptedIndex } from "./duplicates.js";
+import type { Logger } from "./logging.js";
+import { serverPolicyHost } from "./policy-host.js";
+import { Registry } from "./registry.js";
+import { openStore, type SqlStore } from "./store/index.js";
+
+export interface Services {
+  readonly config: ServerConfig;
+  readonly log: Logger;
+  readonly store: SqlStore;
+  readonly registry: Registry;
+  readonly decisions: DecisionLog;
+  readonly accepted: AcceptedIndex;
+  readonly auth: Auth;
+  readonly host: PolicyHost;
+  /** Set on SIGTERM: /ready answers 503, new evaluations are still served until the listener closes. */
+  shuttingDown: boolean;
+}
+
+/**
+ * Stores every shipped policy (policies/<program>/*.policy) the store does not have yet. Published versions are
+ * immutable, so a shipped file that changed after it was stored is reported and ignored.
+ */
+export async function seedShipped(
+  store: SqlStore,
+  policiesDir: string,
+  log: Logger,
+): Promise<{ inserted: number; failed: number }> {
+  if (!existsSync(policiesDir)) {
+    log.warn({ policiesDir }, "no policies folder: nothing shipped to load");
+    return { inserted: 0, failed: 0 };
+  }
+  let inserted = 0;
+  let failed = 0;
+  const stored = new Map((await store.listVersionKeys()).map((k) => [`${k.program}\u0000${k.version}`, k.hash]));
+  for (const f of loadPolicyDir(policiesDir)) {
+    if (!f.compiled) {
+      failed++;
+      log.error({ file: f.file, diagnostics: f.diagnostics.filter((d) => d.severity === "error").slice(0, 5) }, "shipped policy does not compile");
+      continue;
+    }
+    const have = stored.get(`${f.program}\u0000${f.version}`);
+    if (have !== undefined) {
+      if (have !== f.compiled.hash) {
+        log.warn({ program: f.program, version: f.version }, "shipped policy differs from the stored version; the stored one stays");
+      }
+      continue;
+    }
+    const ok = await store.insertVersion({
+      program: f.program,
+      version: f.version,
+      source: f.source,
+      compiled: f.compiled,
+      hash: f.compiled.hash,
+      effective: f.compiled.effective,
+      ...(f.compiled.end ? { end: f.compiled.end } : {}),
+      origin: "shipped",
+    });
+    if (ok) inserted++;
+  }
+  return { inserted, failed };
+}
+
+export interface OpenOptions {
+  auth?: Auth;
+  /** Skip loading policies/ (tests that want an empty registry). */
+  seed?: boolean;
+}
+
+export async function openServices(config: ServerConfig, log: Logger, opts: OpenOptions = {}): Promise<Services> {
+  const store = await openStore({ dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });
+  try {
+    const registry = new Registry(store, log.child({ component: "registry" }), { pollMs: config.pollMs });
+    if (opts.seed !== false) {
+      const t0 = performance.now();
+      const r = await seedShipped(store, config.policiesDir, log);
+      log.info({ inserted: r.inserted, failed: r.failed, ms: Math.round(performance.now() - t0) }, "shipped policies checked");
+    }
+    await registry.load();
+    await registry.watch();
+    const accepted = new AcceptedIndex(store);
+    const keys = await accepted.load();
+    log.info({ versions: registry.all().length, acceptedKeys: keys }, "registry loaded");
+    return {
+      config,
+      log,
+      store,
+      registry,
+      decisions: new DecisionLog(store, log.child({ component: "decision-log" })),
+      accepted,
+      auth: opts.auth ?? createAuth([]),
+      host: serverPolicyHost(registry, config.policiesDir),
+      shuttingDown: false,
+    };
+  } catch (e) {
+    await store.close().catch(() => {});
+    throw e;
+  }
+}
+
+/** Flush the decision log, stop following the store, close it. */
+export async function closeServices(s: Services): Promise<void> {
+  await s.decisions.drain();
+  await s.registry.stop();
+  await s.store.close();
+}

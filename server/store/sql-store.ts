@@ -1,0 +1,279 @@
+/**
+ * The store, written once in SQL for both databases. Tables:
+ *  - versions: one row per published version, primary key (program, version): the database, not the app,
+ *    decides which of two concurrent publishes wins (INSERT … ON CONFLICT DO NOTHING; the loser sees 0 rows).
+ *    `compiled` is kept as text so its bytes (and therefore its hash) survive the round trip unchanged.
+ *  - decisions: the decision log; `seq` orders it and pages it, `id` is the public decision id,
+ *    `dup_key` holds the duplicate-detection key of accepted requests (usms-claim) under a partial index.
+ */
+import type { CompiledPolicy } from "../../dsl/index.js";
+import type { Db, Queryable } from "./db.js";
+import type {
+  AcceptedKey, DecisionPage, DecisionQuery, DecisionRecord, NewVersion, Store, VersionRecord,
+} from "./types.js";
+
+export const VERSION_CHANNEL = "precept_versions";
+// Arbitrary constant: serializes schema creation when several replicas start at once.
+const MIGRATION_LOCK = 727_274_001;
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS versions (
+     program      text        NOT NULL,
+     version      text        NOT NULL,
+     source       text        NOT NULL,
+     compiled     text        NOT NULL,
+     hash         text        NOT NULL,
+     effective    text        NOT NULL,
+     ends         text,
+     status       text        NOT NULL DEFAULT 'published',
+     origin       text        NOT NULL DEFAULT 'api',
+     published_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (program, version))`,
+  `CREATE TABLE IF NOT EXISTS decisions (
+     seq         bigserial   PRIMARY KEY,
+     id          text        NOT NULL UNIQUE,
+     program     text        NOT NULL,
+     version     text        NOT NULL,
+     hash        text        NOT NULL,
+     request     jsonb       NOT NULL,
+     decision    jsonb       NOT NULL,
+     outcome     text        NOT NULL,
+     decided_at  timestamptz NOT NULL,
+     latency_ms  real        NOT NULL,
+     dup_key     text,
+     request_ref text)`,
+  `CREATE INDEX IF NOT EXISTS decisions_program_seq ON decisions (program, seq)`,
+  `CREATE INDEX IF NOT EXISTS decisions_decided_at ON decisions (decided_at)`,
+  `CREATE INDEX IF NOT EXISTS decisions_dup_key ON decisions (program, dup_key) WHERE dup_key IS NOT NULL`,
+];
+
+/** Creates the tables if needed (idempotent, safe when replicas start together). */
+export async function migrate(db: Db): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
+    for (const stmt of SCHEMA) await tx.query(stmt);
+  });
+}
+
+interface VersionRow {
+  program: string;
+  version: string;
+  source: string;
+  compiled: string;
+  hash: string;
+  effective: string;
+  ends: string | null;
+  status: string;
+  origin: string;
+  published_at: Date | string;
+}
+
+interface DecisionRow {
+  seq: string;
+  id: string;
+  program: string;
+  version: string;
+  hash: string;
+  request: unknown;
+  decision: unknown;
+  outcome: string;
+  decided_at: Date | string;
+  latency_ms: number;
+  dup_key: string | null;
+  request_ref: string | null;
+}
+
+const iso = (d: Date | string): string => (d instanceof Date ? d.toISOString() : new Date(d).toISOString());
+
+function toVersion(r: VersionRow): VersionRecord {
+  return {
+    program: r.program,
+    version: r.version,
+    source: r.source,
+    compiled: JSON.parse(r.compiled) as CompiledPolicy,
+    hash: r.hash,
+    effective: r.effective,
+    ...(r.ends ? { end: r.ends } : {}),
+    status: r.status,
+    origin: r.origin,
+    publishedAt: iso(r.published_at),
+  };
+}
+
+function toDecision(r: DecisionRow): DecisionRecord & { seq: string } {
+  return {
+    seq: r.seq,
+    id: r.id,
+    program: r.program,
+    version: r.version,
+    hash: r.hash,
+    outcome: r.outcome,
+    decidedAt: iso(r.decided_at),
+    latencyMs: r.latency_ms,
+    ...(r.dup_key ? { dupKey: r.dup_key } : {}),
+    ...(r.request_ref ? { requestRef: r.request_ref } : {}),
+    request: r.request,
+    decision: r.decision,
+  };
+}
+
+const VERSION_COLUMNS = "program, version, source, compiled, hash, effective, ends, status, origin, published_at";
+const DECISION_COLUMNS =
+  "seq::text AS seq, id, program, version, hash, request, decision, outcome, decided_at, latency_ms, dup_key, request_ref";
+
+export const encodeCursor = (seq: string): string => Buffer.from(`s:${seq}`).toString("base64url");
+export function decodeCursor(cursor: string): string | undefined {
+  const text = Buffer.from(cursor, "base64url").toString("utf8");
+  return /^s:\d{1,19}$/.test(text) ? text.slice(2) : undefined;
+}
+
+/** `to` given as a bare date means "up to the end of that day". */
+function upperBound(to: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(to)) return to;
+  const d = new Date(`${to}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString();
+}
+
+export class SqlStore implements Store {
+  readonly kind: "pglite" | "postgres";
+  readonly shared: boolean;
+
+  constructor(private readonly db: Db) {
+    this.kind = db.kind;
+    this.shared = db.kind === "postgres";
+  }
+
+  async listVersions(): Promise<VersionRecord[]> {
+    const r = await this.db.query<VersionRow>(`SELECT ${VERSION_COLUMNS} FROM versions ORDER BY program, effective, version`);
+    return r.rows.map(toVersion);
+  }
+
+  async listVersionKeys(): Promise<{ program: string; version: string; hash: string }[]> {
+    const r = await this.db.query<{ program: string; version: string; hash: string }>(
+      "SELECT program, version, hash FROM versions",
+    );
+    return r.rows;
+  }
+
+  async getVersion(program: string, version: string): Promise<VersionRecord | undefined> {
+    const r = await this.db.query<VersionRow>(`SELECT ${VERSION_COLUMNS} FROM versions WHERE program = $1 AND version = $2`, [
+      program,
+      version,
+    ]);
+    return r.rows[0] ? toVersion(r.rows[0]) : undefined;
+  }
+
+  async insertVersion(v: NewVersion): Promise<boolean> {
+    // One statement: the insert and the notification commit together or not at all.
+    const r = await this.db.query(
+      `WITH ins AS (
+         INSERT INTO versions (program, version, source, compiled, hash, effective, ends, origin)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (program, version) DO NOTHING
+         RETURNING program, version)
+       SELECT pg_notify('${VERSION_CHANNEL}', json_build_object('program', program, 'version', version)::text) FROM ins`,
+      [v.program, v.version, v.source, JSON.stringify(v.compiled), v.hash, v.effective, v.end ?? null, v.origin],
+    );
+    return r.rows.length === 1;
+  }
+
+  async insertDecisions(rows: readonly DecisionRecord[]): Promise<void> {
+    if (rows.length === 0) return;
+    // One parameter whatever the batch size (a VALUES list would hit the 65,535-parameter limit).
+    const payload = JSON.stringify(
+      rows.map((d) => ({
+        id: d.id,
+        program: d.program,
+        version: d.version,
+        hash: d.hash,
+        request: d.request,
+        decision: d.decision,
+        outcome: d.outcome,
+        decided_at: d.decidedAt,
+        latency_ms: d.latencyMs,
+        dup_key: d.dupKey ?? null,
+        request_ref: d.requestRef ?? null,
+      })),
+    );
+    // ORDER BY ordinality: seq follows the order the decisions were made in.
+    await this.db.query(
+      `INSERT INTO decisions (id, program, version, hash, request, decision, outcome, decided_at, latency_ms, dup_key, request_ref)
+       SELECT id, program, version, hash, request, decision, outcome, decided_at, latency_ms, dup_key, request_ref
+       FROM jsonb_to_recordset($1::jsonb) WITH ORDINALITY AS x(id text, program text, version text, hash text,
+         request jsonb, decision jsonb, outcome text, decided_at timestamptz, latency_ms real, dup_key text,
+         request_ref text, ordinality bigint)
+       ORDER BY ordinality`,
+      [payload],
+    );
+  }
+
+  async queryDecisions(q: DecisionQuery): Promise<DecisionPage> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: string, value: unknown): void => {
+      params.push(value);
+      where.push(clause.replace("?", `$${params.length}`));
+    };
+    if (q.program !== undefined) add("program = ?", q.program);
+    if (q.version !== undefined) add("version = ?", q.version);
+    if (q.outcome !== undefined) add("outcome = ?", q.outcome);
+    if (q.from !== undefined) add("decided_at >= ?::timestamptz", q.from);
+    if (q.to !== undefined) add("decided_at < ?::timestamptz", upperBound(q.to));
+    if (q.cursor !== undefined) add("seq < ?::bigint", q.cursor);
+    params.push(q.limit + 1);
+    const sql = `SELECT ${DECISION_COLUMNS} FROM decisions ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+                 ORDER BY seq DESC LIMIT $${params.length}`;
+    const r = await this.db.query<DecisionRow>(sql, params);
+    const items = r.rows.slice(0, q.limit).map(toDecision);
+    const more = r.rows.length > q.limit;
+    return more ? { items, nextCursor: encodeCursor(items[items.length - 1]!.seq) } : { items };
+  }
+
+  async countDecisions(): Promise<number> {
+    const r = await this.db.query<{ n: number }>("SELECT count(*)::int AS n FROM decisions");
+    return r.rows[0]?.n ?? 0;
+  }
+
+  async loadAcceptedKeys(): Promise<AcceptedKey[]> {
+    const r = await this.db.query<{ program: string; key: string; ref: string }>(
+      `SELECT program, dup_key AS key, coalesce(request_ref, id) AS ref FROM decisions
+       WHERE dup_key IS NOT NULL ORDER BY seq`,
+    );
+    return r.rows;
+  }
+
+  async findAcceptedKeys(program: string, keys: readonly string[]): Promise<AcceptedKey[]> {
+    if (keys.length === 0) return [];
+    const r = await this.db.query<{ program: string; key: string; ref: string }>(
+      `SELECT DISTINCT ON (dup_key) program, dup_key AS key, coalesce(request_ref, id) AS ref FROM decisions
+       WHERE program = $1 AND dup_key = ANY($2::text[]) ORDER BY dup_key, seq`,
+      [program, keys],
+    );
+    return r.rows;
+  }
+
+  async onVersionPublished(cb: (program: string, version: string) => void): Promise<() => Promise<void>> {
+    return this.db.listen(VERSION_CHANNEL, (payload) => {
+      try {
+        const { program, version } = JSON.parse(payload) as { program: string; version: string };
+        cb(program, version);
+      } catch {
+        /* not ours */
+      }
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.db.query("SELECT 1");
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  /** For tests and tools: run SQL directly. */
+  raw(): Queryable {
+    return this.db;
+  }
+}

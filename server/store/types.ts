@@ -1,0 +1,84 @@
+/** The store contract: published versions and the decision log. One interface, two databases (PGlite, PostgreSQL). */
+import type { CompiledPolicy } from "../../dsl/index.js";
+
+export interface VersionRecord {
+  readonly program: string;
+  readonly version: string;
+  readonly source: string;
+  readonly compiled: CompiledPolicy;
+  readonly hash: string;
+  readonly effective: string;
+  readonly end?: string;
+  /** `published` for every stored version so far (room for `withdrawn`). */
+  readonly status: string;
+  /** `shipped` (loaded from policies/ at start) or `api` (published over HTTP). */
+  readonly origin: string;
+  readonly publishedAt: string;
+}
+
+export type NewVersion = Omit<VersionRecord, "status" | "publishedAt">;
+
+export interface DecisionRecord {
+  readonly id: string;
+  readonly program: string;
+  readonly version: string;
+  readonly hash: string;
+  readonly request: unknown;
+  /** The decision as answered, without the explanation (which is reproducible from request, hash and date). */
+  readonly decision: unknown;
+  readonly outcome: string;
+  /** ISO date-time. */
+  readonly decidedAt: string;
+  readonly latencyMs: number;
+  /** Duplicate-detection key of an accepted request (usms-claim), opaque, from the engine. */
+  readonly dupKey?: string;
+  /** The request's own id (`claimId` …), answered by findAccepted for later duplicates. */
+  readonly requestRef?: string;
+}
+
+export interface DecisionQuery {
+  readonly program?: string;
+  readonly version?: string;
+  readonly outcome?: string;
+  /** Inclusive lower bound on decidedAt (ISO date or date-time). */
+  readonly from?: string;
+  /** Exclusive upper bound on decidedAt; a bare date means the end of that day. */
+  readonly to?: string;
+  readonly limit: number;
+  /** Opaque cursor from a previous page. */
+  readonly cursor?: string;
+}
+
+export interface DecisionPage {
+  readonly items: (DecisionRecord & { readonly seq: string })[];
+  readonly nextCursor?: string;
+}
+
+export interface AcceptedKey {
+  readonly program: string;
+  readonly key: string;
+  readonly ref: string;
+}
+
+export interface Store {
+  readonly kind: "pglite" | "postgres";
+  /** True when other processes may write the same database (replicas): registry and duplicate index must refresh. */
+  readonly shared: boolean;
+  listVersions(): Promise<VersionRecord[]>;
+  /** Just the keys and hashes, for a cheap "anything new?" poll. */
+  listVersionKeys(): Promise<{ program: string; version: string; hash: string }[]>;
+  getVersion(program: string, version: string): Promise<VersionRecord | undefined>;
+  /** Inserts unless (program, version) exists; true when this call inserted it. Notifies listeners atomically. */
+  insertVersion(v: NewVersion): Promise<boolean>;
+  insertDecisions(rows: readonly DecisionRecord[]): Promise<void>;
+  queryDecisions(q: DecisionQuery): Promise<DecisionPage>;
+  countDecisions(): Promise<number>;
+  /** Every accepted duplicate key, to build the in-memory index at start. */
+  loadAcceptedKeys(): Promise<AcceptedKey[]>;
+  /** The accepted keys among `keys` for one program (replicas: catch claims accepted elsewhere). */
+  findAcceptedKeys(program: string, keys: readonly string[]): Promise<AcceptedKey[]>;
+  /** Calls `cb` when any process publishes a version. Returns the unsubscribe function. */
+  onVersionPublished(cb: (program: string, version: string) => void): Promise<() => Promise<void>>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
