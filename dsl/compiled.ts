@@ -40,7 +40,7 @@ export type CTopCondition =
 
 export type CAnyCondition = CCondition | CTopCondition;
 
-/** `set` values: a literal, or `{ fact }` that json-rules-engine replaces with the fact's value when the rule fires. */
+/** `set` values: a literal, or `{ fact }`: the value of that fact when the rule fires. */
 export type CSetValue = { readonly fact: string } | string | number | boolean;
 
 export interface CRule {

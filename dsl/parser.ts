@@ -63,7 +63,7 @@ const messages: IParserErrorMessageProvider = {
 
 export class PolicyParser extends CstParser {
   constructor() {
-    super(T.allTokens as TokenType[], { recoveryEnabled: true, nodeLocationTracking: "full", errorMessageProvider: messages, maxLookahead: 3 });
+    super(T.allTokens as TokenType[], { recoveryEnabled: true, nodeLocationTracking: "onlyOffset", errorMessageProvider: messages, maxLookahead: 2 });
     this.performSelfAnalysis();
   }
 

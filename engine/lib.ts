@@ -42,26 +42,44 @@ export const arithmetic = {
 };
 
 const DAY = 86_400_000;
-const DATE = /^(\d{4})-(\d{2})-(\d{2})/;
 const TZ = /(Z|[+-]\d{2}:?\d{2})$/i;
 
 /** Milliseconds of a date (midnight UTC) or date-time (without a zone: UTC). */
 export function toMillis(v: unknown): number | undefined {
-  if (typeof v !== "string" || !DATE.test(v)) return undefined;
-  const s = v.length === 10 ? `${v}T00:00:00Z` : TZ.test(v) ? v : `${v}Z`;
+  if (typeof v !== "string") return undefined;
+  if (v.length === 10) return dayOf(v);
+  if (dayOf(v) === undefined) return undefined;
+  const last = v.charCodeAt(v.length - 1);
+  // Fast path for the common `…Z`; otherwise a zone suffix or none (then UTC).
+  const s = last === 90 /* Z */ || last === 122 || TZ.test(v) ? v : `${v}Z`;
   const ms = Date.parse(s);
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** Midnight UTC of the calendar date written in the string (the date as the requester wrote it, zone ignored). */
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function digits(v: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = v.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/**
+ * Midnight UTC of the calendar date a string starts with (`YYYY-MM-DD`, zone ignored: the date as the requester
+ * wrote it). Hand-parsed because it runs for every date in every evaluation; rejects 2009-02-30 and the like.
+ */
 function dayOf(v: unknown): number | undefined {
-  if (typeof v !== "string") return undefined;
-  const m = DATE.exec(v);
-  if (!m) return undefined;
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  const d = new Date(ms);
-  // Reject 2009-02-30 and the like rather than letting Date roll them over.
-  return d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]) ? ms : undefined;
+  if (typeof v !== "string" || v.length < 10 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45) return undefined;
+  const y = digits(v, 0, 4);
+  const m = digits(v, 5, 7);
+  const d = digits(v, 8, 10);
+  if (y < 0 || m < 1 || m > 12 || d < 1 || d > DAYS_IN_MONTH[m - 1]!) return undefined;
+  if (m === 2 && d === 29 && !(y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0))) return undefined;
+  return Date.UTC(y, m - 1, d);
 }
 
 function isoDate(ms: number): string {

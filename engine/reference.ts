@@ -17,7 +17,7 @@ export interface ReferenceEvaluator {
 
 export function createReferenceEvaluator(policy: CompiledPolicy, params: Readonly<Record<string, unknown>>): ReferenceEvaluator {
   // One engine per version; runs are serialised below because one Engine is not safe for concurrent runs.
-  const engine = new Engine([], { allowUndefinedFacts: true, replaceFactsInEventParams: true });
+  const engine = new Engine([], { allowUndefinedFacts: true });
   for (const name of policy.operators) engine.addOperator(name, operators[name]);
   const ids = new Set<string>([...Object.keys(policy.facts), ...Object.keys(params), ...policy.inputs]);
   const rulesFacts = (c: unknown): void => {
@@ -42,14 +42,17 @@ export function createReferenceEvaluator(policy: CompiledPolicy, params: Readonl
       fn: { today: ctx.decisionDate ?? todayUtc(), ...(ctx.findAccepted ? { findAccepted: ctx.findAccepted } : {}) },
       memo: new Map(),
     };
-    const { results, failureResults } = await engine.run({ [ENV]: env });
+    const { results, failureResults, almanac } = await engine.run({ [ENV]: env });
     const firedResults = new Map<number, RuleResult>();
     for (const r of results) firedResults.set(Number(r.name), r);
     const fired = [...firedResults.keys()].sort((a, b) => a - b);
     const attributes: Record<string, unknown> = {};
     for (const i of fired) {
-      const params = firedResults.get(i)!.event?.params as { set: Record<string, unknown> };
-      for (const [k, v] of Object.entries(params.set)) if (v !== undefined) attributes[k] = v;
+      // `set` values that name a fact are read from the run's almanac (json-rules-engine's own fact cache).
+      for (const [k, v] of Object.entries(policy.rules[i]!.event.params.set)) {
+        const value = typeof v === "object" ? await almanac.factValue(v.fact) : v;
+        if (value !== undefined) attributes[k] = value;
+      }
     }
     const combined = combine(policy, ranks, fired);
     const withOutcome: Env = { ...env, outcome: combined.outcome };

@@ -10,6 +10,8 @@ import type { CheckContext } from "./context.js";
 
 const stringLike: ReadonlySet<DslType> = new Set(["string", "date", "datetime"]);
 
+const isDate = (t: DslType): boolean => t === "date" || t === "datetime";
+
 function compatible(a: DslType, b: DslType): boolean {
   return a === "any" || b === "any" || a === b || (stringLike.has(a) && stringLike.has(b));
 }
@@ -182,7 +184,7 @@ class Typer {
       case "*":
       case "/":
         if (!compatible(l, "number") || !compatible(r, "number")) {
-          mismatch(`\`${e.op}\` needs numbers, but got ${article(l)} and ${article(r)}`, stringLike.has(l) ? "use `days(a, b)`, `hours(a, b)` or `addDays(date, n)` for dates" : undefined);
+          mismatch(`\`${e.op}\` needs numbers, but got ${article(l)} and ${article(r)}`, isDate(l) || isDate(r) ? "use `days(a, b)`, `hours(a, b)` or `addDays(date, n)` for dates" : undefined);
         }
         return "number";
       case "=":
@@ -196,7 +198,7 @@ class Typer {
       case ">":
       case ">=":
         if (!compatible(l, "number") || !compatible(r, "number")) {
-          mismatch(`\`${e.op}\` compares numbers, but got ${article(l)} and ${article(r)}`, stringLike.has(l) || stringLike.has(r) ? "compare dates with `days(from, to)` or `hours(from, to)`" : undefined);
+          mismatch(`\`${e.op}\` compares numbers, but got ${article(l)} and ${article(r)}`, isDate(l) || isDate(r) ? "compare dates with `days(from, to)` or `hours(from, to)`" : undefined);
         }
         return "boolean";
       case "in":
