@@ -2,7 +2,8 @@
  * `precept`: check, compile, evaluate and test policy files from the shell.
  *   precept check FILE…                   diagnostics as file:line:col: severity: message (exit 1 on errors)
  *   precept compile FILE                  the compiled policy as JSON on stdout
- *   precept eval PROGRAM@VERSION REQUEST  the decision (with explanation) as JSON; --reference uses json-rules-engine
+ *   precept eval PROGRAM@VERSION REQUEST  the decision (with explanation) as JSON; --reference uses json-rules-engine,
+ *                                         --date=YYYY-MM-DD fixes the decision date
  *   precept test [FILE|DIR…] [--coverage] runs the policies' test cases; ends with `N passed, N failed`
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -57,9 +58,10 @@ function compileCmd(args: string[]): number {
 
 async function evalCmd(args: string[]): Promise<number> {
   const reference = args.includes("--reference");
+  const dateArg = args.find((a) => a.startsWith("--date="))?.slice("--date=".length);
   const [target, requestFile] = args.filter((a) => !a.startsWith("--"));
   const m = /^([a-z0-9-]+)@(.+)$/.exec(target ?? "");
-  if (!m || !requestFile) throw new UsageError("usage: precept eval PROGRAM@VERSION REQUEST.json [--reference]");
+  if (!m || !requestFile) throw new UsageError("usage: precept eval PROGRAM@VERSION REQUEST.json [--reference] [--date=YYYY-MM-DD]");
   const p = loadPolicyDir("policies").find((x) => x.program === m[1] && x.version === m[2]);
   if (!p) throw new UsageError(`no policy ${m[1]} version ${m[2]} under policies/`);
   if (!p.compiled) {
@@ -74,8 +76,8 @@ async function evalCmd(args: string[]): Promise<number> {
     return 1;
   }
   const decision = reference
-    ? await createReferenceEvaluator(p.compiled).evaluate(request, { explain: true })
-    : evaluator.evaluate(request, { explain: true });
+    ? await createReferenceEvaluator(p.compiled).evaluate(request, { explain: true, ...(dateArg ? { decisionDate: dateArg } : {}) })
+    : evaluator.evaluate(request, { explain: true, ...(dateArg ? { decisionDate: dateArg } : {}) });
   process.stdout.write(`${JSON.stringify(decision, null, 2)}\n`);
   return 0;
 }

@@ -154,18 +154,19 @@ class Generator {
     const traces: string[] = [];
     this.policy.rules.forEach((rule, r) => {
       const conds: string[] = [];
-      const walk = (c: CAnyCondition): string => {
-        if ("all" in c) return c.all.length ? `(${c.all.map(walk).join(" && ")})` : "true";
-        if ("any" in c) return c.any.length ? `(${c.any.map(walk).join(" || ")})` : "false";
-        if ("not" in c) return `!${walk(c.not)}`;
+      const walk = (c: CAnyCondition, negated = false): string => {
+        if ("all" in c) return c.all.length ? `(${c.all.map((x) => walk(x, negated)).join(" && ")})` : "true";
+        if ("any" in c) return c.any.length ? `(${c.any.map((x) => walk(x, negated)).join(" || ")})` : "false";
+        if ("not" in c) return `!${walk(c.not, !negated)}`;
         const lhs = this.fact(c.fact);
         const ref = c.value !== null && typeof c.value === "object" && !Array.isArray(c.value) ? (c.value as { fact: string }).fact : undefined;
         const rhs = ref !== undefined ? this.fact(ref) : this.literal(c.value);
         const local = `c${leaf++}`;
         const test = c.operator === "equal" ? `${lhs} === ${rhs}` : c.operator === "notEqual" ? `${lhs} !== ${rhs}` : `L.op.${c.operator}(${lhs}, ${rhs})`;
         this.lines.push(`const ${local} = ${test};`);
-        const values = [`[${JSON.stringify(c.fact)}]: ${lhs}`, ...(ref !== undefined ? [`[${JSON.stringify(ref)}]: ${rhs}`] : [])];
-        conds.push(`{ condition: ${JSON.stringify(c.name)}, result: ${local}, values: { ${values.join(", ")} } }`);
+        // A missing value shows as null, so the explanation says "seen: nothing" instead of dropping the key.
+        const values = [`[${JSON.stringify(c.fact)}]: ${lhs} ?? null`, ...(ref !== undefined ? [`[${JSON.stringify(ref)}]: ${rhs} ?? null`] : [])];
+        conds.push(`{ condition: ${JSON.stringify(c.name)}, result: ${local},${negated ? " negated: true," : ""} values: { ${values.join(", ")} } }`);
         return local;
       };
       const cond = walk(rule.conditions as CTopCondition);
@@ -178,7 +179,8 @@ class Generator {
       body.push(`if (r${r}) { fired.push(${r});${sets.length ? ` ${sets.join(" ")}` : ""} }`);
       if (explain) {
         const outcome = rule.event.type === "attributes" ? "" : `, outcome: ${JSON.stringify(rule.event.type)}`;
-        traces.push(`{ rule: ${JSON.stringify(rule.name)}, fired: r${r}${outcome}, line: ${rule.event.params.line}, conditions: [${conds.join(", ")}] }`);
+        const from = rule.event.params.from === undefined ? "" : `, from: ${JSON.stringify(rule.event.params.from)}`;
+        traces.push(`{ rule: ${JSON.stringify(rule.name)}, fired: r${r}${outcome}, line: ${rule.event.params.line}${from}, conditions: [${conds.join(", ")}] }`);
       }
     });
     const attrs = this.policy.attributes.map((a) => {

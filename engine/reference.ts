@@ -86,23 +86,24 @@ export function createReferenceEvaluator(policy: CompiledPolicy, params: Readonl
 function traceOf(policy: CompiledPolicy, r: RuleResult): RuleTrace {
   const rule = policy.rules[Number(r.name)]!;
   const conditions: ConditionTrace[] = [];
-  const walk = (c: unknown): void => {
+  const walk = (c: unknown, negated: boolean): void => {
     const o = c as Record<string, unknown>;
-    for (const k of ["all", "any"]) if (Array.isArray(o[k])) (o[k] as unknown[]).forEach(walk);
-    if (o["not"]) walk(o["not"]);
+    for (const k of ["all", "any"]) if (Array.isArray(o[k])) (o[k] as unknown[]).forEach((x) => walk(x, negated));
+    if (o["not"]) walk(o["not"], !negated);
     if (typeof o["fact"] === "string") {
-      const values: Record<string, unknown> = { [o["fact"]]: o["factResult"] };
+      const values: Record<string, unknown> = { [o["fact"]]: o["factResult"] ?? null };
       const v = o["value"] as { fact?: string } | undefined;
-      if (v && typeof v === "object" && !Array.isArray(v) && v.fact) values[v.fact] = o["valueResult"];
-      conditions.push({ condition: String(o["name"]), result: o["result"] === true, values });
+      if (v && typeof v === "object" && !Array.isArray(v) && v.fact) values[v.fact] = o["valueResult"] ?? null;
+      conditions.push({ condition: String(o["name"]), result: o["result"] === true, ...(negated ? { negated: true } : {}), values });
     }
   };
-  walk((r as unknown as { conditions: unknown }).conditions);
+  walk((r as unknown as { conditions: unknown }).conditions, false);
   return {
     rule: rule.name,
     fired: r.result === true,
     ...(rule.event.type === "attributes" ? {} : { outcome: rule.event.type }),
     line: rule.event.params.line,
+    ...(rule.event.params.from === undefined ? {} : { from: rule.event.params.from }),
     conditions,
   };
 }

@@ -12,6 +12,8 @@ export interface Reason {
 export interface ConditionTrace {
   readonly condition: string;
   readonly result: boolean;
+  /** Under a `not`: the rule needs this condition to be false. */
+  readonly negated?: boolean;
   readonly values: Readonly<Record<string, unknown>>;
 }
 
@@ -21,6 +23,8 @@ export interface RuleTrace {
   readonly fired: boolean;
   readonly outcome?: string;
   readonly line: number;
+  /** The version whose file holds the rule, when it is inherited (`line` is a line of that file). */
+  readonly from?: string;
   readonly conditions: readonly ConditionTrace[];
 }
 
