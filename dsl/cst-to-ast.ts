@@ -3,7 +3,7 @@
  * expression becomes `undefined`), so partial policies still give the editor a tree.
  */
 import type { CstElement, CstNode, IToken } from "chevrotain";
-import type { ArithOp, Assignment, BinaryOp, CompareOp, Decl, Expr, Name, PolicyBody } from "./ast.js";
+import type { Assignment, BinaryOp, Decl, Expr, Name, PolicyBody } from "./ast.js";
 import type { Span } from "./diagnostics.js";
 
 type Children = Record<string, CstElement[] | undefined>;
@@ -116,78 +116,93 @@ function readClauses(clauses: CstNode[]): { code?: Name; reason?: Name; cite?: N
   return { code, reason, cite, set };
 }
 
+/** One element of a flat expression, in source order. */
+type Item =
+  | { readonly t: "not"; readonly span: Span }
+  | { readonly t: "atom"; readonly e: Expr | undefined }
+  | { readonly t: "is"; readonly present: boolean | undefined; readonly word: IToken; readonly negate: boolean; readonly span: Span }
+  | { readonly t: "op"; readonly op: BinaryOp };
+
+// Binding strength: `or` < `and` < `not` < comparisons (and `is`) < `+ -` < `* /`.
+const precedence: Readonly<Record<BinaryOp, number>> = {
+  or: 1, and: 2,
+  "=": 4, "!=": 4, "<": 4, "<=": 4, ">": 4, ">=": 4, in: 4, "not in": 4, contains: 4, "contains any": 4,
+  "+": 5, "-": 5, "*": 6, "/": 6,
+};
+const NOT_OPERAND = 4;
+const IS = 4;
+
+function opOf(n: CstNode): BinaryOp {
+  const c = n.children;
+  if (c["Contains"]) return c["Any"] ? "contains any" : "contains";
+  if (c["Not"]) return "not in";
+  const t = Object.values(c)[0]![0] as IToken;
+  return t.image as BinaryOp;
+}
+
+function items(n: CstNode): Item[] {
+  const c = n.children;
+  const out: Item[] = [];
+  const operands = nodes(c, "operands");
+  const ops = nodes(c, "ops");
+  operands.forEach((o, i) => {
+    if (i > 0 && ops[i - 1]) out.push({ t: "op", op: opOf(ops[i - 1]!) });
+    const oc = o.children;
+    for (const t of (oc["nots"] ?? []).filter(isToken)) out.push({ t: "not", span: tokenSpan(t) });
+    let e = primary(node(oc, "primary"));
+    for (const t of (oc["negs"] ?? []).filter(isToken).reverse()) e = e && { kind: "unary", op: "-", operand: e, span: join(tokenSpan(t), e.span) };
+    out.push({ t: "atom", e });
+    const word = tok(oc, "presence");
+    if (oc["Is"]) {
+      if (!word) out.push({ t: "atom", e: undefined });
+      else {
+        const present = word.image === "present" ? true : word.image === "missing" ? false : undefined;
+        out.push({ t: "is", present, word, negate: !!tok(oc, "negate"), span: tokenSpan(word) });
+      }
+    }
+  });
+  return out;
+}
+
+/** Precedence climbing over the flat items; a hole anywhere makes the whole expression a hole. */
+function climb(list: Item[]): Expr | undefined {
+  let pos = 0;
+  let broken = false;
+  const parse = (min: number): Expr | undefined => {
+    const first = list[pos++];
+    let left: Expr | undefined;
+    if (first?.t === "not") {
+      const operand = parse(NOT_OPERAND);
+      left = operand && { kind: "unary", op: "not", operand, span: join(first.span, operand.span) };
+    } else if (first?.t === "atom") left = first.e;
+    if (!left) broken = true;
+    for (;;) {
+      const next = list[pos];
+      if (next?.t === "op" && precedence[next.op] >= min) {
+        pos++;
+        const right = parse(precedence[next.op] + 1);
+        left = left && right && { kind: "binary", op: next.op, left, right, span: join(left.span, right.span) };
+      } else if (next?.t === "is" && IS >= min) {
+        pos++;
+        if (!left) continue;
+        const span = join(left.span, next.span);
+        // Any word but `present`/`missing` is reported by the checker through this sentinel call.
+        left = next.present === undefined
+          ? { kind: "call", fn: `is ${next.word.image}`, fnSpan: next.span, args: [left], span }
+          : { kind: "presence", operand: left, present: next.negate ? !next.present : next.present, span };
+      } else return left;
+    }
+  };
+  const e = parse(0);
+  return broken ? undefined : e;
+}
+
 function expr(n: CstNode | undefined): Expr | undefined {
+  return n ? climb(items(n)) : undefined;
+}
+
+function primary(n: CstNode | undefined): Expr | undefined {
   if (!n) return undefined;
-  const c = n.children;
-  switch (n.name) {
-    case "expression":
-      return chain(nodes(c, "operands").map(expr), () => "or");
-    case "andExpr":
-      return chain(nodes(c, "operands").map(expr), () => "and");
-    case "notExpr": {
-      const negated = node(c, "negated");
-      if (negated) {
-        const operand = expr(negated);
-        return operand && { kind: "unary", op: "not", operand, span: nodeSpan(n) };
-      }
-      return expr(node(c, "comparison"));
-    }
-    case "comparison":
-      return comparison(n);
-    case "additive":
-    case "multiplicative": {
-      const ops = (c["ops"] ?? []).filter(isToken);
-      return chain(nodes(c, "operands").map(expr), (i) => (ops[i]?.image ?? "+") as ArithOp);
-    }
-    case "unary": {
-      const negated = node(c, "negated");
-      if (negated) {
-        const operand = expr(negated);
-        return operand && { kind: "unary", op: "-", operand, span: nodeSpan(n) };
-      }
-      return expr(node(c, "primary"));
-    }
-    case "primary":
-      return primary(n);
-    default:
-      return undefined;
-  }
-}
-
-/** Left-associative chain of binary operators; a hole anywhere makes the whole chain a hole. */
-function chain(operands: (Expr | undefined)[], opAt: (i: number) => BinaryOp): Expr | undefined {
-  if (operands.length === 0 || operands.some((o) => o === undefined)) return undefined;
-  let acc = operands[0]!;
-  for (let i = 1; i < operands.length; i++) {
-    const right = operands[i]!;
-    acc = { kind: "binary", op: opAt(i - 1), left: acc, right, span: join(acc.span, right.span) };
-  }
-  return acc;
-}
-
-function comparison(n: CstNode): Expr | undefined {
-  const c = n.children;
-  const left = expr(node(c, "left"));
-  if (!left) return undefined;
-  const span = nodeSpan(n);
-  const presence = tok(c, "presence");
-  if (c["Is"]) {
-    if (!presence) return undefined;
-    const word = presence.image;
-    // `is present` / `is missing`; any other word is reported by the checker via this sentinel.
-    const present = word === "present" ? true : word === "missing" ? false : undefined;
-    if (present === undefined) return { kind: "call", fn: `is ${word}`, fnSpan: tokenSpan(presence), args: [left], span };
-    return { kind: "presence", operand: left, present: tok(c, "negate") ? !present : present, span };
-  }
-  const right = expr(node(c, "right"));
-  if (c["In"]) return right && { kind: "binary", op: tok(c, "negate") ? "not in" : "in", left, right, span };
-  if (c["Contains"]) return right && { kind: "binary", op: c["Any"] ? "contains any" : "contains", left, right, span };
-  const op = tok(c, "op");
-  if (op) return right && { kind: "binary", op: op.image as CompareOp, left, right, span };
-  return left;
-}
-
-function primary(n: CstNode): Expr | undefined {
   const c = n.children;
   const span = nodeSpan(n);
   const num = tok(c, "NumberLiteral");

@@ -5,6 +5,12 @@
 import { CstParser, EOF, type IParserErrorMessageProvider, type IToken, type TokenType, type CstNode } from "chevrotain";
 import * as T from "./tokens.js";
 
+// `{ ALT: () => … }` written inline gets a name from its key, and under tsx (esbuild's keepNames) every such
+// function costs a defineProperty call per rule invocation, which made it the parser's hot spot. These helpers
+// keep the closures anonymous.
+const alt = (f: () => unknown): { ALT: () => unknown } => ({ ALT: f });
+const sepDef = (f: () => unknown): { SEP: TokenType; DEF: () => unknown } => ({ SEP: T.Comma, DEF: f });
+
 /** How a token kind is named in a message to a policy author. */
 export function describeTokenType(t: TokenType): string {
   if (t === EOF) return "the end of the file";
@@ -40,6 +46,8 @@ const ruleWhat: Record<string, string> = {
   policy: "a declaration (`rule`, `let`, `attribute`, `otherwise` or `remove`)",
   declaration: "a declaration (`rule`, `let`, `attribute`, `otherwise` or `remove`)",
   primary: "a value, a name or `(`",
+  operand: "a value, a name or `(`",
+  binaryOp: "an operator",
   clause: "`code`, `reason`, `cite` or `set`",
 };
 
@@ -73,11 +81,11 @@ export class PolicyParser extends CstParser {
 
   private declaration = this.RULE("declaration", () => {
     this.OR([
-      { ALT: () => this.SUBRULE(this.letDecl) },
-      { ALT: () => this.SUBRULE(this.ruleDecl) },
-      { ALT: () => this.SUBRULE(this.otherwiseDecl) },
-      { ALT: () => this.SUBRULE(this.attributeDecl) },
-      { ALT: () => this.SUBRULE(this.removeDecl) },
+      alt(() => this.SUBRULE(this.letDecl)),
+      alt(() => this.SUBRULE(this.ruleDecl)),
+      alt(() => this.SUBRULE(this.otherwiseDecl)),
+      alt(() => this.SUBRULE(this.attributeDecl)),
+      alt(() => this.SUBRULE(this.removeDecl)),
     ]);
   });
 
@@ -108,33 +116,25 @@ export class PolicyParser extends CstParser {
 
   private clause = this.RULE("clause", () => {
     this.OR([
-      {
-        ALT: () => {
+      alt(() => {
           this.CONSUME(T.Code);
           this.OR2([
-            { ALT: () => this.CONSUME(T.Identifier, { LABEL: "code" }) },
-            { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: "code" }) },
+            alt(() => this.CONSUME(T.Identifier, { LABEL: "code" })),
+            alt(() => this.CONSUME(T.StringLiteral, { LABEL: "code" })),
           ]);
-        },
-      },
-      {
-        ALT: () => {
+        }),
+      alt(() => {
           this.CONSUME(T.Reason);
           this.CONSUME2(T.StringLiteral, { LABEL: "reason" });
-        },
-      },
-      {
-        ALT: () => {
+        }),
+      alt(() => {
           this.CONSUME(T.Cite);
           this.CONSUME3(T.StringLiteral, { LABEL: "cite" });
-        },
-      },
-      {
-        ALT: () => {
+        }),
+      alt(() => {
           this.CONSUME(T.Set);
-          this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.assignment) });
-        },
-      },
+          this.AT_LEAST_ONE_SEP(sepDef(() => this.SUBRULE(this.assignment)));
+        }),
     ]);
   });
 
@@ -161,147 +161,79 @@ export class PolicyParser extends CstParser {
     this.CONSUME(T.Identifier, { LABEL: "id" });
   });
 
+  /**
+   * Expressions are parsed flat, `operand (operator operand)*`, and precedence is applied in cst-to-ast.ts: a deep
+   * rule per precedence level made every number cost eight nested rule calls, and parsing twice as slow.
+   */
   public expression = this.RULE("expression", () => {
-    this.SUBRULE(this.andExpr, { LABEL: "operands" });
+    this.SUBRULE(this.operand, { LABEL: "operands" });
     this.MANY(() => {
-      this.CONSUME(T.Or);
-      this.SUBRULE2(this.andExpr, { LABEL: "operands" });
+      this.SUBRULE(this.binaryOp, { LABEL: "ops" });
+      this.SUBRULE2(this.operand, { LABEL: "operands" });
     });
   });
 
-  private andExpr = this.RULE("andExpr", () => {
-    this.SUBRULE(this.notExpr, { LABEL: "operands" });
-    this.MANY(() => {
-      this.CONSUME(T.And);
-      this.SUBRULE2(this.notExpr, { LABEL: "operands" });
-    });
+  private readonly binaryOps = [
+    ...[T.Or, T.And, T.Eq, T.NotEq, T.LessEq, T.GreaterEq, T.Less, T.Greater, T.Plus, T.Minus, T.Star, T.Slash, T.In].map((t) => alt(() => this.CONSUME(t))),
+    alt(() => {
+        this.CONSUME(T.Not);
+        this.CONSUME2(T.In);
+      }),
+    alt(() => {
+        this.CONSUME(T.Contains);
+        this.OPTION(() => this.CONSUME(T.Any));
+      }),
+  ];
+
+  private binaryOp = this.RULE("binaryOp", () => {
+    this.OR(this.binaryOps);
   });
 
-  private notExpr = this.RULE("notExpr", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Not);
-          this.SUBRULE(this.notExpr, { LABEL: "negated" });
-        },
-      },
-      { ALT: () => this.SUBRULE(this.comparison) },
-    ]);
-  });
-
-  private comparison = this.RULE("comparison", () => {
-    this.SUBRULE(this.additive, { LABEL: "left" });
+  /** `not`s, minus signs, a primary, and an optional `is [not] present|missing`. */
+  private operand = this.RULE("operand", () => {
+    this.MANY(() => this.CONSUME(T.Not, { LABEL: "nots" }));
+    this.MANY2(() => this.CONSUME(T.Minus, { LABEL: "negs" }));
+    this.SUBRULE(this.primary);
     this.OPTION(() => {
-      this.OR([
-        {
-          ALT: () => {
-            this.OR2([
-              { ALT: () => this.CONSUME(T.Eq, { LABEL: "op" }) },
-              { ALT: () => this.CONSUME(T.NotEq, { LABEL: "op" }) },
-              { ALT: () => this.CONSUME(T.LessEq, { LABEL: "op" }) },
-              { ALT: () => this.CONSUME(T.GreaterEq, { LABEL: "op" }) },
-              { ALT: () => this.CONSUME(T.Less, { LABEL: "op" }) },
-              { ALT: () => this.CONSUME(T.Greater, { LABEL: "op" }) },
-            ]);
-            this.SUBRULE2(this.additive, { LABEL: "right" });
-          },
-        },
-        {
-          ALT: () => {
-            this.OPTION2(() => this.CONSUME(T.Not, { LABEL: "negate" }));
-            this.CONSUME(T.In);
-            this.SUBRULE3(this.additive, { LABEL: "right" });
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(T.Contains);
-            this.OPTION3(() => this.CONSUME(T.Any));
-            this.SUBRULE4(this.additive, { LABEL: "right" });
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(T.Is);
-            this.OPTION4(() => this.CONSUME2(T.Not, { LABEL: "negate" }));
-            this.CONSUME(T.Identifier, { LABEL: "presence" });
-          },
-        },
-      ]);
+      this.CONSUME(T.Is);
+      this.OPTION2(() => this.CONSUME2(T.Not, { LABEL: "negate" }));
+      this.CONSUME(T.Identifier, { LABEL: "presence" });
     });
-  });
-
-  private additive = this.RULE("additive", () => {
-    this.SUBRULE(this.multiplicative, { LABEL: "operands" });
-    this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Plus, { LABEL: "ops" }) }, { ALT: () => this.CONSUME(T.Minus, { LABEL: "ops" }) }]);
-      this.SUBRULE2(this.multiplicative, { LABEL: "operands" });
-    });
-  });
-
-  private multiplicative = this.RULE("multiplicative", () => {
-    this.SUBRULE(this.unary, { LABEL: "operands" });
-    this.MANY(() => {
-      this.OR([{ ALT: () => this.CONSUME(T.Star, { LABEL: "ops" }) }, { ALT: () => this.CONSUME(T.Slash, { LABEL: "ops" }) }]);
-      this.SUBRULE2(this.unary, { LABEL: "operands" });
-    });
-  });
-
-  private unary = this.RULE("unary", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Minus);
-          this.SUBRULE(this.unary, { LABEL: "negated" });
-        },
-      },
-      { ALT: () => this.SUBRULE(this.primary) },
-    ]);
   });
 
   private primary = this.RULE("primary", () => {
     this.OR([
-      { ALT: () => this.CONSUME(T.NumberLiteral) },
-      { ALT: () => this.CONSUME(T.StringLiteral) },
-      { ALT: () => this.CONSUME(T.True) },
-      { ALT: () => this.CONSUME(T.False) },
-      {
-        ALT: () => {
+      alt(() => this.CONSUME(T.NumberLiteral)),
+      alt(() => this.CONSUME(T.StringLiteral)),
+      alt(() => this.CONSUME(T.True)),
+      alt(() => this.CONSUME(T.False)),
+      alt(() => {
           this.CONSUME(T.LBracket, { LABEL: "listOpen" });
-          this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression, { LABEL: "items" }) });
+          this.MANY_SEP(sepDef(() => this.SUBRULE(this.expression, { LABEL: "items" })));
           this.CONSUME(T.RBracket, { LABEL: "listClose" });
-        },
-      },
-      {
-        ALT: () => {
+        }),
+      alt(() => {
           this.CONSUME(T.LParen, { LABEL: "groupOpen" });
           this.SUBRULE2(this.expression, { LABEL: "group" });
           this.CONSUME(T.RParen, { LABEL: "groupClose" });
-        },
-      },
-      {
-        ALT: () => {
+        }),
+      alt(() => {
           this.CONSUME(T.Identifier, { LABEL: "name" });
           this.OPTION(() => {
             this.OR2([
-              {
-                ALT: () => {
-                  this.CONSUME2(T.LParen, { LABEL: "callOpen" });
-                  this.MANY_SEP2({ SEP: T.Comma, DEF: () => this.SUBRULE3(this.expression, { LABEL: "args" }) });
-                  this.CONSUME2(T.RParen, { LABEL: "callClose" });
-                },
-              },
-              {
-                ALT: () => {
-                  this.CONSUME2(T.LBracket, { LABEL: "lookupOpen" });
-                  this.SUBRULE4(this.expression, { LABEL: "key" });
-                  this.CONSUME2(T.RBracket, { LABEL: "lookupClose" });
-                },
-              },
+              alt(() => {
+                this.CONSUME2(T.LParen, { LABEL: "callOpen" });
+                this.MANY_SEP2(sepDef(() => this.SUBRULE3(this.expression, { LABEL: "args" })));
+                this.CONSUME2(T.RParen, { LABEL: "callClose" });
+              }),
+              alt(() => {
+                this.CONSUME2(T.LBracket, { LABEL: "lookupOpen" });
+                this.SUBRULE4(this.expression, { LABEL: "key" });
+                this.CONSUME2(T.RBracket, { LABEL: "lookupClose" });
+              }),
             ]);
           });
-        },
-      },
+        }),
     ]);
   });
 }
