@@ -138,7 +138,8 @@ function resolveExtends(env: Envelope, parse: ParseResult, host: PolicyHost, sin
   const parentSink = new DiagnosticSink(parentParse.lines);
   const parent = resolveExtends(parentEnv, parentParse, host, parentSink, new Set([...seen, env.extends]));
   if (!parent || parentSink.hasErrors) {
-    sink.error("envelope/broken-parent", extendsSpan, `version \`${env.extends}\`, which this one extends, has errors`, "run `precept check` on it first");
+    const first = parentSink.items.find((d) => d.severity === "error");
+    sink.error("envelope/broken-parent", extendsSpan, `version \`${env.extends}\`, which this one extends, has errors${first ? `: ${first.message}` : ""}`, "run `precept check` on it first");
     return undefined;
   }
   const lines = new Map(parent.lines);
