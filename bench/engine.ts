@@ -6,7 +6,8 @@
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { compilePolicy, type PolicyHost } from "../dsl/index.js";
-import { createEvaluator, createReferenceEvaluator } from "../engine/index.js";
+import { createEvaluator } from "../engine/index.js";
+import { createReferenceEvaluator } from "../engine/reference.js";
 import { requestGenerator } from "../test/support/request-gen.js";
 import { handWritten, referralPolicySource } from "./referral-policy.js";
 

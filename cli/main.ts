@@ -9,9 +9,11 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Diagnostic } from "../dsl/diagnostics.js";
-import { createEvaluator, createReferenceEvaluator } from "../engine/index.js";
+import { createEvaluator } from "../engine/index.js";
+import { createReferenceEvaluator } from "../engine/reference.js";
 import { compileFile, loadPolicyDir, type PolicyFile } from "../engine/policy-files.js";
 import { coverageGaps, readTestCases, runTestCases, testsFileFor } from "../engine/policy-tests.js";
+import { simulateCmd } from "./simulate.js";
 
 function formatDiagnostic(file: string, d: Diagnostic): string {
   return `${file}:${d.start.line}:${d.start.column}: ${d.severity}: ${d.message}${d.help ? ` (${d.help})` : ""}`;
@@ -124,8 +126,10 @@ async function main(argv: string[]): Promise<number> {
       return evalCmd(args);
     case "test":
       return testCmd(args);
+    case "simulate":
+      return simulateCmd(args);
     default:
-      console.error("usage: precept check FILE… | compile FILE | eval PROGRAM@VERSION REQUEST.json | test [FILE|DIR…] [--coverage]");
+      console.error("usage: precept check FILE… | compile FILE | eval PROGRAM@VERSION REQUEST.json | test [FILE|DIR…] [--coverage] | simulate --program P --baseline V --candidate V …");
       return 2;
   }
 }

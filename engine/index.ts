@@ -1,19 +1,18 @@
 /**
  * Evaluation. `createEvaluator` loads a compiled policy once and returns the fast synchronous evaluator the server,
- * batches and simulations use; `createReferenceEvaluator` runs the same JSON through json-rules-engine.
+ * batches and simulations use. The json-rules-engine reference is in reference.ts, kept out of this module so the
+ * browser bundle does not carry it.
  */
 import type { CExpr, CompiledPolicy } from "../dsl/compiled.js";
 import { generateEvaluator } from "./codegen.js";
 import { interpret } from "./expr.js";
 import { duplicateKey, todayUtc } from "./lib.js";
-import { createReferenceEvaluator as reference, type ReferenceEvaluator } from "./reference.js";
+import { parameterValues } from "./parameters.js";
 import { requestValidator, type RequestIssue } from "./request.js";
 import type { Decision, EvalContext } from "./types.js";
 
-export interface EvaluatorOptions {
-  /** Parameter overrides (a simulation's what-ifs); unknown names are an error. */
-  readonly parameters?: Readonly<Record<string, unknown>>;
-}
+export type { EvaluatorOptions } from "./parameters.js";
+import type { EvaluatorOptions } from "./parameters.js";
 
 export interface Evaluator {
   readonly program: string;
@@ -24,18 +23,6 @@ export interface Evaluator {
   validate(request: unknown): RequestIssue[];
   /** Synchronous; never throws on a request that validates. */
   evaluate(request: unknown, ctx?: EvalContext): Decision;
-}
-
-export function parameterValues(policy: CompiledPolicy, overrides: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
-  const values: Record<string, unknown> = Object.create(null);
-  for (const [k, p] of Object.entries(policy.parameters)) values[k] = p.value;
-  for (const [k, v] of Object.entries(overrides)) {
-    if (!Object.hasOwn(policy.parameters, k)) throw new Error(`unknown parameter \`${k}\` for ${policy.program} ${policy.version}`);
-    const want = typeof policy.parameters[k]!.value;
-    if (typeof v !== want) throw new Error(`parameter \`${k}\` must be a ${want}`);
-    values[k] = v;
-  }
-  return values;
 }
 
 export function createEvaluator(policy: CompiledPolicy, opts: EvaluatorOptions = {}): Evaluator {
@@ -62,10 +49,6 @@ export function createEvaluator(policy: CompiledPolicy, opts: EvaluatorOptions =
       return r.trace ? { ...decision, explanation: r.trace } : decision;
     },
   };
-}
-
-export function createReferenceEvaluator(policy: CompiledPolicy, opts: EvaluatorOptions = {}): ReferenceEvaluator {
-  return reference(policy, parameterValues(policy, opts.parameters));
 }
 
 /** The `duplicateOf(...)` calls of a policy, wherever they are. */
@@ -100,4 +83,4 @@ export function acceptedKey(policy: CompiledPolicy, request: unknown, decision: 
 export { resolveVersion, type VersionDates } from "./versions.js";
 export type { Decision, EvalContext, Reason, RuleTrace } from "./types.js";
 export type { RequestIssue } from "./request.js";
-export type { ReferenceEvaluator } from "./reference.js";
+export { parameterValues } from "./parameters.js";

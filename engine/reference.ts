@@ -7,6 +7,7 @@ import type { CompiledPolicy } from "../dsl/compiled.js";
 import { combine, ruleRanks } from "./combine.js";
 import { factValue, interpret, type Env } from "./expr.js";
 import { operators, todayUtc } from "./lib.js";
+import { parameterValues, type EvaluatorOptions } from "./parameters.js";
 import type { ConditionTrace, Decision, EvalContext, RuleTrace } from "./types.js";
 
 const ENV = "$env";
@@ -15,7 +16,8 @@ export interface ReferenceEvaluator {
   evaluate(request: unknown, ctx?: EvalContext): Promise<Decision>;
 }
 
-export function createReferenceEvaluator(policy: CompiledPolicy, params: Readonly<Record<string, unknown>>): ReferenceEvaluator {
+export function createReferenceEvaluator(policy: CompiledPolicy, opts: EvaluatorOptions = {}): ReferenceEvaluator {
+  const params = parameterValues(policy, opts.parameters);
   // One engine per version; runs are serialised below because one Engine is not safe for concurrent runs.
   const engine = new Engine([], { allowUndefinedFacts: true });
   for (const name of policy.operators) engine.addOperator(name, operators[name]);

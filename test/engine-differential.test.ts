@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import type { CompiledPolicy } from "../dsl/compiled.js";
-import { createEvaluator, createReferenceEvaluator, type Evaluator } from "../engine/index.js";
+import { createEvaluator, type Evaluator } from "../engine/index.js";
+import { createReferenceEvaluator } from "../engine/reference.js";
 import { caseContext, readTestCases, testsFileFor } from "../engine/policy-tests.js";
 import type { EvalContext } from "../engine/types.js";
 import { shippedPolicies } from "./support/policies.js";

@@ -1,0 +1,159 @@
+/**
+ * The server's HTTP API as the editor uses it (server/routes/*.ts; simulations as DESIGN.md describes them). Every
+ * failure becomes an `ApiError` carrying the server's `{ error: { code, message, details } }`, and `inWords` turns
+ * it into a sentence for the author.
+ */
+import type { CompiledPolicy, Diagnostic } from "../dsl/index.js";
+
+export interface VersionSummary {
+  readonly version: string;
+  readonly effective: string;
+  readonly end?: string;
+  readonly extends?: string;
+  readonly title: string;
+  readonly status?: string;
+  readonly origin?: string;
+  readonly hash: string;
+  readonly publishedAt?: string;
+}
+
+export interface ProgramSummary {
+  readonly program: string;
+  readonly outcomes: readonly string[];
+  readonly versions: readonly VersionSummary[];
+}
+
+export interface VersionDetail extends VersionSummary {
+  readonly program: string;
+  readonly author?: string;
+  readonly change?: string;
+  readonly outcomes: readonly string[];
+  readonly source: string;
+  readonly compiled?: CompiledPolicy;
+}
+
+export interface RequestSet {
+  readonly id: string;
+  readonly program: string;
+  readonly count: number;
+  readonly from?: string;
+  readonly to?: string;
+  readonly name?: string;
+  readonly invented?: boolean;
+}
+
+/** One side of a changed request: a full decision, or its outcome and reason codes. */
+export interface ChangedSide {
+  readonly outcome: string;
+  readonly reasons: readonly (string | { readonly code: string })[];
+}
+
+export interface ChangedRequest {
+  readonly id?: string;
+  readonly date?: string;
+  readonly request?: unknown;
+  readonly baseline: ChangedSide;
+  readonly candidate: ChangedSide;
+}
+
+/** DESIGN.md's minimum; the optional parts are what engine/simulate/report.ts adds. */
+export interface SimulationReport {
+  readonly total: number;
+  readonly baseline: { readonly version?: string; readonly counts: Readonly<Record<string, number>> };
+  readonly candidate: { readonly version?: string; readonly counts: Readonly<Record<string, number>> };
+  readonly transitions: Readonly<Record<string, number>>;
+  readonly reviewsPerWeek?: Readonly<Record<string, { baseline: number; candidate: number }>>;
+  readonly reviews?: { readonly baseline: { readonly perWeek: number }; readonly candidate: { readonly perWeek: number }; readonly changeShare?: number | null };
+  readonly cost?: unknown;
+  /** A first page of changed requests: a list, or `{ total, first }`. */
+  readonly changed?: readonly ChangedRequest[] | { readonly total: number; readonly first: readonly ChangedRequest[] };
+  readonly rulesNeverFired?: unknown;
+  readonly invalid?: { readonly count: number };
+}
+
+export interface SimulationJob {
+  readonly id: string;
+  readonly status: "queued" | "running" | "done" | "failed" | "cancelled";
+  readonly progress?: number;
+  readonly report?: SimulationReport;
+  readonly error?: { code?: string; message?: string } | string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: any,
+  ) {
+    super(message);
+  }
+}
+
+const KEY_STORAGE = "precept.apiKey";
+
+export const apiKey = {
+  get: (): string => sessionStorage.getItem(KEY_STORAGE) ?? "",
+  set: (key: string): void => (key ? sessionStorage.setItem(KEY_STORAGE, key) : sessionStorage.removeItem(KEY_STORAGE)),
+};
+
+async function call<T>(method: string, path: string, body?: unknown, key = apiKey.get()): Promise<T> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (key) headers.authorization = `Bearer ${key}`;
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  } catch {
+    throw new ApiError(0, "unreachable", "the server could not be reached");
+  }
+  const text = await res.text();
+  let data: any;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = undefined;
+  }
+  if (!res.ok) {
+    const e = data?.error ?? {};
+    throw new ApiError(res.status, e.code ?? `http-${res.status}`, e.message ?? `the server answered ${res.status}`, e.details);
+  }
+  return data as T;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  programs: () => call<{ programs: ProgramSummary[] }>("GET", "/v1/programs").then((r) => r.programs),
+  version: (program: string, version: string, withCompiled = false) =>
+    call<VersionDetail>("GET", `/v1/programs/${enc(program)}/versions/${enc(version)}${withCompiled ? "?include=compiled" : ""}`),
+  publish: (program: string, source: string, key?: string) =>
+    call<VersionSummary & { program: string; diagnostics: Diagnostic[] }>("POST", `/v1/programs/${enc(program)}/versions`, { source }, key || undefined),
+  requestSets: (program: string) =>
+    call<RequestSet[] | { requestSets?: RequestSet[]; sets?: RequestSet[] }>("GET", `/v1/request-sets?program=${enc(program)}`).then((r) =>
+      Array.isArray(r) ? r : (r.requestSets ?? r.sets ?? []),
+    ),
+  simulate: (body: { program: string; baseline: string; candidate: { source: string } | { version: string }; params?: Record<string, unknown>; requestSet: string }) =>
+    call<SimulationJob>("POST", "/v1/simulations", body),
+  simulation: (id: string) => call<SimulationJob>("GET", `/v1/simulations/${enc(id)}`),
+  cancelSimulation: (id: string) => call<unknown>("DELETE", `/v1/simulations/${enc(id)}`),
+};
+
+/** A failure in words for the author (the server's own message is already in words). */
+export function inWords(e: unknown, doing: string): string {
+  if (!(e instanceof ApiError)) return `${doing} failed: ${e instanceof Error ? e.message : String(e)}`;
+  switch (e.status) {
+    case 0:
+      return `${doing} failed: the server could not be reached. Check that it is running.`;
+    case 401:
+      return `${doing} needs an API key the server accepts (${e.message}). Enter it in “API key” at the top.`;
+    case 403:
+      return e.code === "loopback-only"
+        ? `${doing} failed: the server has no API keys configured and answers only this machine.`
+        : `${doing} is not allowed with this key: ${e.message}.`;
+    case 501:
+      return `${doing} is not offered by this server yet.`;
+    default:
+      return `${doing} failed: ${e.message}.`;
+  }
+}

@@ -1,0 +1,42 @@
+/** What the panels share: the app's state and the few actions they call on it. Implemented in editor/main.ts. */
+import type { ProgramSummary, VersionDetail } from "./api.js";
+import type { TestCase } from "./test-cases.js";
+import type { Workspace } from "./workspace.js";
+
+/** `#/ice-tar/2010.1` edits a draft of 2010.1; `#/ice-tar/2010.1/new` a new version that extends 2010.1. */
+export interface Route {
+  readonly program: string;
+  readonly version: string;
+  readonly fresh: boolean;
+}
+
+export interface App {
+  readonly ws: Workspace;
+  programs: readonly ProgramSummary[];
+  route: Route | undefined;
+  /** The published version the draft starts from. */
+  base: VersionDetail | undefined;
+  /** The draft's test cases: the shipped file of the base version, plus cases added in this session. */
+  testCases: TestCase[];
+  /** Published details (source; compiled when asked for), cached. */
+  detail(program: string, version: string, withCompiled?: boolean): Promise<VersionDetail>;
+  reloadPrograms(): Promise<void>;
+  navigate(route: Route, line?: number): void;
+  /** Opens a request in the try-it panel and evaluates it. */
+  tryRequest(request: unknown, decisionDate?: string): void;
+  addTestCase(c: TestCase): void;
+  selectTab(id: string): void;
+  /** Forgets the stored draft of the current route (after it is published). */
+  discardDraft(): void;
+  /** Re-renders what depends on the current draft (after open). */
+  onDraftOpened(fn: () => void): void;
+}
+
+export const routeKey = (r: Route): string => `${r.program}/${r.version}${r.fresh ? "/new" : ""}`;
+
+export function parseRoute(hash: string): Route | undefined {
+  const m = /^#\/([^/]+)\/([^/]+)(\/new)?\/?$/.exec(hash);
+  return m ? { program: decodeURIComponent(m[1]!), version: decodeURIComponent(m[2]!), fresh: !!m[3] } : undefined;
+}
+
+export const routeHash = (r: Route): string => `#/${encodeURIComponent(r.program)}/${encodeURIComponent(r.version)}${r.fresh ? "/new" : ""}`;

@@ -1,0 +1,73 @@
+/**
+ * Changes: the draft against any published version, as Monaco's diff editor and as a list in words of the rules
+ * (and parameters, tables …) added, removed and changed.
+ */
+import type { App } from "../app.js";
+import { compareCompiled } from "../changes.js";
+import { clear, h, say } from "../dom.js";
+
+export interface ChangesPanel {
+  render(): void;
+  refresh(): Promise<void>;
+}
+
+export function createChangesPanel(app: App, root: HTMLElement): ChangesPanel {
+  const base = h("select", { id: "changes-base" });
+  const toggle = h("button", { type: "button", id: "changes-diff", "aria-pressed": "false" }, "Show the diff");
+  const status = h("p", { class: "status", role: "status", "aria-live": "polite" });
+  const list = h("ul", { class: "changes", id: "changes-list" });
+  root.append(
+    h("p", { class: "intro" }, "What the draft changes compared with a published version."),
+    h("div", { class: "row" }, h("label", { for: "changes-base" }, "Compare with "), base, toggle),
+    status,
+    list,
+  );
+
+  const setPressed = (on: boolean): void => {
+    toggle.setAttribute("aria-pressed", String(on));
+    toggle.textContent = on ? "Back to the editor" : "Show the diff";
+  };
+  toggle.addEventListener("click", () => {
+    if (!app.route) return;
+    if (app.ws.diffShown) app.ws.closeDiff();
+    else app.ws.showDiff(app.route.program, base.value);
+    setPressed(app.ws.diffShown);
+  });
+  base.addEventListener("change", () => {
+    if (app.ws.diffShown && app.route) app.ws.showDiff(app.route.program, base.value);
+    void panel.refresh();
+  });
+
+  const panel: ChangesPanel = {
+    render() {
+      const program = app.programs.find((p) => p.program === app.route?.program);
+      const versions = program?.versions ?? [];
+      const preferred = app.route?.fresh ? app.route.version : (app.base?.extends ?? app.route?.version);
+      clear(base, [...versions].reverse().map((v) => h("option", { value: v.version, selected: v.version === preferred }, `${v.version} — ${v.title}`)));
+      setPressed(app.ws.diffShown);
+    },
+    async refresh() {
+      if (!app.route || !base.value) return;
+      const [analysis, published] = await Promise.all([app.ws.analysis?.settled(), app.detail(app.route.program, base.value, true)]);
+      if (!analysis?.compiled || !published.compiled) {
+        clear(list);
+        say(status, "The draft has errors: fix them to see which rules it changes (the diff still works).", "error");
+        return;
+      }
+      const changes = compareCompiled(published.compiled, analysis.compiled);
+      say(status, changes.length ? `${changes.length} change${changes.length === 1 ? "" : "s"} from ${base.value}.` : `No change in what the policy decides, compared with ${base.value}.`, "info");
+      clear(list, changes.map((c) =>
+        h("li", { class: `change ${c.kind}` },
+          h("span", { class: `tag ${c.kind}` }, c.kind), " ",
+          h("span", {}, `${c.what} `),
+          c.line ? h("button", { type: "button", class: "linklike", onclick: () => app.ws.revealLine(c.line!) }, h("code", {}, c.name)) : h("code", {}, c.name),
+          h("div", { class: "change-text" }, c.text),
+        ),
+      ));
+    },
+  };
+  app.ws.onResult(() => {
+    if (!root.hidden) void panel.refresh();
+  });
+  return panel;
+}

@@ -1,0 +1,134 @@
+/**
+ * A simulation report for people: outcome shares side by side, the transition matrix, review workload per week as
+ * a chart (with the same numbers in words), cost, the changed requests (each openable in try-it) and the rules that
+ * never fired. Tolerant of the report's optional parts, whose exact shapes the simulation API owns.
+ */
+import type { ChangedRequest, SimulationReport } from "../api.js";
+import type { App } from "../app.js";
+import { h } from "../dom.js";
+
+const fmt = (n: number): string => n.toLocaleString("en-US", { maximumFractionDigits: 2 });
+const one = (n: number): string => n.toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const pct = (n: number, total: number): string => (total ? `${((100 * n) / total).toFixed(1)}%` : "–");
+const SVG = "http://www.w3.org/2000/svg";
+
+function svg(tag: string, attrs: Record<string, string | number>, ...children: Node[]): SVGElement {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  el.append(...children);
+  return el;
+}
+
+function shares(r: SimulationReport): HTMLElement {
+  const outcomes = [...new Set([...Object.keys(r.baseline.counts), ...Object.keys(r.candidate.counts)])];
+  const total = r.total || 1;
+  const bar = (n: number, cls: string) => h("span", { class: "track", "aria-hidden": "true" }, h("span", { class: `bar ${cls}`, style: `width:${Math.round((100 * n) / total)}%` }));
+  return h("table", { class: "shares", id: "sim-shares" },
+    h("caption", {}, "Outcomes"),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "outcome"), h("th", { scope: "col" }, "baseline"), h("th", { scope: "col" }, "draft"), h("th", { scope: "col" }, "change"))),
+    h("tbody", {}, outcomes.map((o) => {
+      const a = r.baseline.counts[o] ?? 0;
+      const b = r.candidate.counts[o] ?? 0;
+      return h("tr", {},
+        h("th", { scope: "row" }, o),
+        h("td", {}, h("div", { class: "barcell" }, bar(a, "base"), h("span", {}, `${fmt(a)} (${pct(a, total)})`))),
+        h("td", {}, h("div", { class: "barcell" }, bar(b, "cand"), h("span", {}, `${fmt(b)} (${pct(b, total)})`))),
+        h("td", { class: "num" }, b === a ? "=" : `${b > a ? "+" : ""}${fmt(b - a)}`),
+      );
+    })),
+  );
+}
+
+function transitions(r: SimulationReport): HTMLElement {
+  const pairs = Object.entries(r.transitions).map(([k, n]) => [...k.split("->"), n] as [string, string, number]);
+  const from = [...new Set([...Object.keys(r.baseline.counts), ...pairs.map((p) => p[0])])];
+  const to = [...new Set([...Object.keys(r.candidate.counts), ...pairs.map((p) => p[1])])];
+  const count = (a: string, b: string): number => pairs.find((p) => p[0] === a && p[1] === b)?.[2] ?? 0;
+  return h("table", { class: "matrix", id: "sim-transitions" },
+    h("caption", {}, "Transitions (rows: baseline, columns: draft)"),
+    h("thead", {}, h("tr", {}, h("td", {}), to.map((b) => h("th", { scope: "col" }, b)))),
+    h("tbody", {}, from.map((a) => h("tr", {}, h("th", { scope: "row" }, a), to.map((b) => {
+      const n = count(a, b);
+      return h("td", { class: a === b ? "same" : n ? "moved" : "" }, n ? fmt(n) : "·");
+    })))),
+  );
+}
+
+function workload(r: SimulationReport): HTMLElement | string {
+  const weeks = Object.entries(r.reviewsPerWeek ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  if (!weeks.length) return "";
+  const W = 400, H = 140, P = 24;
+  const max = Math.max(1, ...weeks.flatMap(([, v]) => [v.baseline, v.candidate]));
+  const x = (i: number): number => P + (weeks.length === 1 ? 0 : (i * (W - 2 * P)) / (weeks.length - 1));
+  const y = (v: number): number => H - P - (v * (H - 2 * P)) / max;
+  const line = (key: "baseline" | "candidate", cls: string) =>
+    svg("polyline", { class: cls, fill: "none", points: weeks.map(([, v], i) => `${x(i)},${y(v[key])}`).join(" ") });
+  const avg = (key: "baseline" | "candidate"): number => weeks.reduce((s, [, v]) => s + v[key], 0) / weeks.length;
+  const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-labelledby": "sim-workload-text" },
+    svg("line", { x1: P, y1: H - P, x2: W - P, y2: H - P, class: "axis" }),
+    svg("text", { x: 2, y: P - 6, class: "tick" }, document.createTextNode(fmt(max))),
+    svg("text", { x: 2, y: H - P, class: "tick" }, document.createTextNode("0")),
+    svg("text", { x: P, y: H - 6, class: "tick" }, document.createTextNode(weeks[0]![0])),
+    svg("text", { x: W - P, y: H - 6, class: "tick", "text-anchor": "end" }, document.createTextNode(weeks[weeks.length - 1]![0])),
+    line("baseline", "base"),
+    line("candidate", "cand"),
+  );
+  return h("figure", { class: "workload", id: "sim-workload" },
+    h("figcaption", {}, "Reviews per week ", h("span", { class: "legend base" }, "baseline"), " ", h("span", { class: "legend cand" }, "draft")),
+    chart,
+    h("p", { id: "sim-workload-text", class: "muted" }, `Over ${weeks.length} weeks: on average ${one(r.reviews?.baseline.perWeek ?? avg("baseline"))} reviews a week under the baseline, ${one(r.reviews?.candidate.perWeek ?? avg("candidate"))} under the draft${typeof r.reviews?.changeShare === "number" ? ` (${r.reviews.changeShare > 0 ? "+" : ""}${(100 * r.reviews.changeShare).toFixed(1)}%)` : ""}.`),
+  );
+}
+
+function cost(r: SimulationReport): HTMLElement | string {
+  const c = r.cost as Record<string, unknown> | undefined;
+  if (!c || typeof c !== "object") return "";
+  const side = (v: unknown): Record<string, number> => (v && typeof v === "object" ? (v as Record<string, number>) : {});
+  let rows: [string, unknown, unknown][];
+  if ("baseline" in c || "candidate" in c) {
+    const a = side(c.baseline), b = side(c.candidate);
+    rows = [...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, a[k], b[k]]);
+  } else {
+    rows = Object.entries(c).map(([k, v]) => [k, side(v).baseline, side(v).candidate]);
+  }
+  const money = (v: unknown): string => (typeof v === "number" ? `$${fmt(v)}` : v === undefined ? "–" : JSON.stringify(v));
+  return h("table", { class: "cost", id: "sim-cost" },
+    h("caption", {}, "Cost (estimated, by outcome)"),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, ""), h("th", { scope: "col" }, "baseline"), h("th", { scope: "col" }, "draft"))),
+    h("tbody", {}, rows.map(([k, a, b]) => h("tr", {}, h("th", { scope: "row" }, k), h("td", { class: "num" }, money(a)), h("td", { class: "num" }, money(b))))),
+  );
+}
+
+function changed(app: App, r: SimulationReport): HTMLElement | string {
+  const items = Array.isArray(r.changed) ? r.changed : ((r.changed as { first?: readonly ChangedRequest[] } | undefined)?.first ?? []);
+  const total = Array.isArray(r.changed) ? items.length : ((r.changed as { total?: number } | undefined)?.total ?? items.length);
+  if (!items.length) return h("p", { id: "sim-changed" }, "No request is decided differently.");
+  const codes = (s: ChangedRequest["baseline"]) => s.reasons.map((x) => (typeof x === "string" ? x : x.code)).join(", ");
+  return h("section", { id: "sim-changed" },
+    h("h3", {}, `Changed requests: ${fmt(total)}${total > items.length ? ` (the first ${items.length})` : ""}`),
+    h("ul", { class: "changed" }, items.map((c, i) => {
+      const req = c.request as Record<string, unknown> | undefined;
+      const id = c.id ?? (req && Object.entries(req).find(([k]) => /id$/i.test(k))?.[1]) ?? `#${i + 1}`;
+      return h("li", {},
+        h("code", {}, String(id)), c.date ? h("span", { class: "muted" }, ` ${c.date}`) : "", ` ${c.baseline.outcome} → `, h("strong", {}, c.candidate.outcome), " ",
+        h("span", { class: "muted" }, `(${codes(c.baseline) || "–"} → ${codes(c.candidate) || "–"})`), " ",
+        c.request !== undefined ? h("button", { type: "button", class: "linklike", onclick: () => app.tryRequest(c.request, c.date) }, "Open in try-it") : "",
+      );
+    })),
+  );
+}
+
+function neverFired(r: SimulationReport): HTMLElement | string {
+  const v = r.rulesNeverFired;
+  const lists: [string, unknown][] = Array.isArray(v) ? [["draft", v]] : v && typeof v === "object" ? Object.entries(v) : [];
+  const shown = lists.filter(([, l]) => Array.isArray(l) && l.length);
+  if (!shown.length) return "";
+  return h("section", {}, h("h3", {}, "Rules that never fired"), shown.map(([k, l]) => h("p", {}, `${k}: `, (l as unknown[]).map((x) => String(typeof x === "object" && x ? ((x as { rule?: string }).rule ?? JSON.stringify(x)) : x)).join(", "))));
+}
+
+export function renderReport(app: App, r: SimulationReport, baseline: string): HTMLElement {
+  return h("div", { class: "report" },
+    h("p", {}, `${fmt(r.total)} requests, baseline ${r.baseline.version ?? baseline} against the draft.${r.invalid?.count ? ` ${fmt(r.invalid.count)} requests that break the request schema were left out.` : ""}`),
+    shares(r), transitions(r), workload(r), cost(r), changed(app, r), neverFired(r),
+  );
+}

@@ -1,0 +1,68 @@
+/**
+ * Tests: the draft against the policy's test cases, each passing or failing with its decision and explanation; any
+ * case's request opens in the try-it panel, and cases added from there can be downloaded as a tests.yaml file.
+ */
+import type { App } from "../app.js";
+import { clear, h, say } from "../dom.js";
+import { casesToYaml, runCases, type CaseResult } from "../test-cases.js";
+import { renderDecision } from "./decision.js";
+
+export interface TestsPanel {
+  render(): void;
+  run(): Promise<CaseResult[] | undefined>;
+}
+
+export function createTestsPanel(app: App, root: HTMLElement): TestsPanel {
+  const summary = h("p", { class: "status", id: "tests-summary", role: "status", "aria-live": "polite" });
+  const list = h("ol", { class: "cases", id: "tests-list" });
+  const download = h("button", { type: "button", id: "tests-download", onclick: () => {
+    if (!app.route) return;
+    const blob = new Blob([casesToYaml(app.testCases)], { type: "text/yaml" });
+    const a = h("a", { href: URL.createObjectURL(blob), download: `${app.route.version}.tests.yaml` });
+    a.click();
+    URL.revokeObjectURL(a.href);
+  } }, "Download tests.yaml");
+  root.append(
+    h("p", { class: "intro" }, "Runs the policy's test cases against the draft in the browser."),
+    h("div", { class: "row" }, h("button", { type: "button", class: "primary", id: "tests-run", onclick: () => void panel.run() }, "Run tests"), download),
+    summary,
+    list,
+  );
+
+  const renderCases = (results?: readonly CaseResult[]): void => {
+    clear(list, app.testCases.map((c, i) => {
+      const r = results?.[i];
+      const policy = app.ws.analysis?.latest?.compiled;
+      return h("li", { class: r ? (r.passed ? "pass" : "fail") : "" },
+        h("span", { class: "mark", "aria-label": r ? (r.passed ? "passed" : "failed") : "not run" }, r ? (r.passed ? "✓" : "✗") : "•"), " ",
+        h("span", { class: "case-name" }, c.name), c.added ? h("span", { class: "tag" }, "added") : "",
+        r && !r.passed ? h("ul", { class: "problems-list" }, r.problems.map((p) => h("li", {}, p))) : "",
+        h("div", { class: "row small" },
+          h("button", { type: "button", class: "linklike", onclick: () => app.tryRequest(c.request, c.decisionDate ? String(c.decisionDate) : undefined) }, "Open in try-it"),
+        ),
+        r?.decision && policy ? h("details", {}, h("summary", {}, `Decision: ${r.decision.outcome}`), renderDecision(app, policy, r.decision)) : "",
+      );
+    }));
+  };
+
+  const panel: TestsPanel = {
+    render() {
+      say(summary, app.testCases.length ? `${app.testCases.length} test cases. Run them against the draft.` : "This version has no test cases. Add some from the try-it panel.");
+      download.disabled = app.testCases.length === 0;
+      renderCases();
+    },
+    async run() {
+      const analysis = await app.ws.analysis?.settled();
+      if (!analysis?.compiled) {
+        say(summary, "The draft has errors, so the tests cannot run: fix the problems listed under the editor.", "error");
+        return undefined;
+      }
+      const results = runCases(analysis.compiled, app.testCases);
+      const failed = results.filter((r) => !r.passed).length;
+      say(summary, `${results.length - failed} passed, ${failed} failed.`, failed ? "error" : "ok");
+      renderCases(results);
+      return results;
+    },
+  };
+  return panel;
+}

@@ -1,0 +1,262 @@
+/**
+ * (Node only) Running a simulation: split the request set into slices (by the byte index its meta keeps), evaluate
+ * them on a piscina pool of worker threads (all cores by default), merge the tallies in set order as they come
+ * back, report progress (0..1) and stop at once when cancelled.
+ *
+ * Memory: the coordinator holds only tallies (counts, weekly figures, the first page of changed requests); each
+ * worker holds one slice's requests one at a time; changed requests are written to files per slice.
+ * Policies that look for duplicates (`duplicateOf`, usms-claim) need every earlier decision of their side, so their
+ * slices run in order on one thread that keeps each side's accepted keys.
+ */
+import { mkdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { Piscina } from "piscina";
+import type { CompiledPolicy } from "../../dsl/compiled.js";
+import { createEvaluator } from "../index.js";
+import { emptyTally, mergeTally, type Tally } from "./aggregate.js";
+import { ChangedStore, type ChangedSlice } from "./changed.js";
+import type { FundControlParams } from "./fund-control.js";
+import { profileFor, type ProgramProfile } from "./profile.js";
+import { buildReport, type SimulationReport } from "./report.js";
+import { slices as sliceRanges, type SetFileMeta } from "./set-file.js";
+import { forgetMemory, runSlice, usesDuplicates, type SliceInput } from "./slice.js";
+import type { WorkerTask } from "./worker.js";
+
+export interface SimulationSide {
+  readonly policy: CompiledPolicy;
+  /** Parameter overrides (unknown names or wrong types are refused before anything runs). */
+  readonly params?: Readonly<Record<string, unknown>>;
+  /** An unpublished draft source (for the report). */
+  readonly draft?: boolean;
+}
+
+export interface SimulationSpec {
+  readonly baseline: SimulationSide;
+  readonly candidate: SimulationSide;
+  /** The request set: its meta and NDJSON file. */
+  readonly set: { readonly meta: SetFileMeta; readonly file: string };
+  readonly profile?: Partial<ProgramProfile>;
+  readonly fundControl?: FundControlParams;
+  /** Changed requests kept in the report (the first page). */
+  readonly pageSize?: number;
+  /** Folder for the changed-request files (paging, CSV). Without it only the first page exists. */
+  readonly changedDir?: string;
+  /** Include the request body in changed records (default true). */
+  readonly changedRequests?: boolean;
+  readonly decisionDate?: string;
+  /** Worker threads (default: every core). 0 runs in the calling thread. */
+  readonly threads?: number;
+  readonly linesPerSlice?: number;
+}
+
+export interface RunOptions {
+  /** Progress 0..1 with the requests done so far. */
+  readonly onProgress?: (fraction: number, done: number, total: number) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface SimulationResult {
+  readonly report: SimulationReport;
+  readonly changed: ChangedStore;
+}
+
+export class SimulationCancelled extends Error {
+  constructor() {
+    super("the simulation was cancelled");
+    this.name = "SimulationCancelled";
+  }
+}
+
+export class SimulationError extends Error {}
+
+const WORKER = new URL("./worker-entry.mjs", import.meta.url).href;
+/** Below this many requests, a pool costs more than it saves (a thread takes about a second to load the engine). */
+const INLINE_BELOW = 3000;
+
+/** This process's flags minus the tsx loader (worker-entry.mjs registers it). */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if ((a === "--import" || a === "--loader" || a === "--require" || a === "-r") && /(^|\/)tsx(\/|$)/.test(argv[i + 1] ?? "")) {
+      i++;
+      continue;
+    }
+    if (/^--(import|loader|require)=.*tsx/.test(a)) continue;
+    out.push(a);
+  }
+  return out;
+}
+
+export async function runSimulation(spec: SimulationSpec, opts: RunOptions = {}): Promise<SimulationResult> {
+  const t0 = performance.now();
+  const { baseline, candidate, set } = spec;
+  if (baseline.policy.program !== candidate.policy.program) {
+    throw new SimulationError(`baseline is ${baseline.policy.program} but candidate is ${candidate.policy.program}`);
+  }
+  if (set.meta.program !== baseline.policy.program) {
+    throw new SimulationError(`request set ${set.meta.id} holds ${set.meta.program} requests, not ${baseline.policy.program}`);
+  }
+  // Refuse unknown or ill-typed parameters now, not in a worker.
+  for (const s of [baseline, candidate]) {
+    try {
+      createEvaluator(s.policy, { parameters: s.params ?? {} });
+    } catch (e) {
+      throw new SimulationError((e as Error).message);
+    }
+  }
+  const profile = profileFor(baseline.policy, spec.profile);
+  const pageSize = spec.pageSize ?? 50;
+  const sequential = usesDuplicates(baseline.policy) || usesDuplicates(candidate.policy);
+  const threads = spec.threads ?? availableParallelism();
+  const inline = threads === 0 || set.meta.count < INLINE_BELOW;
+  const ranges = sliceRanges(set.meta, spec.linesPerSlice ?? 2000);
+  if (spec.changedDir) mkdirSync(spec.changedDir, { recursive: true });
+  const changedFiles: ChangedSlice[] = [];
+  const base = {
+    file: set.file,
+    baseline: { policy: baseline.policy, params: baseline.params ?? {} },
+    candidate: { policy: candidate.policy, params: candidate.params ?? {} },
+    profile,
+    keepChanged: pageSize,
+    changedRequests: spec.changedRequests ?? true,
+    ...(spec.decisionDate ? { decisionDate: spec.decisionDate } : {}),
+  };
+  const inputs: SliceInput[] = ranges.map((r, i) => ({
+    ...base,
+    start: r.start,
+    end: r.end,
+    firstIndex: r.firstIndex,
+    ...(spec.changedDir ? { changedFile: join(spec.changedDir, `slice-${String(i).padStart(5, "0")}.ndjson`) } : {}),
+  }));
+  const total = set.meta.count;
+  const tally = emptyTally();
+  let done = 0;
+  const memoryKey = sequential ? `sim-${process.pid}-${Math.random().toString(36).slice(2)}` : undefined;
+  const signal = opts.signal;
+  const checkAbort = (): void => {
+    if (signal?.aborted) throw new SimulationCancelled();
+  };
+  const finished = (i: number, t: Tally): void => {
+    mergeTally(tally, t, pageSize);
+    if (spec.changedDir) changedFiles[i] = { file: inputs[i]!.changedFile!, count: t.changed };
+    done += ranges[i]!.count;
+    opts.onProgress?.(Math.min(1, done / Math.max(1, total)), Math.min(done, total), total);
+  };
+  opts.onProgress?.(0, 0, total);
+  let usedThreads = 0;
+
+  if (inline) {
+    try {
+      for (let i = 0; i < inputs.length; i++) {
+        checkAbort();
+        let t: Tally;
+        try {
+          t = runSlice(inputs[i]!, { cancelled: () => signal?.aborted === true, ...(memoryKey ? { memoryKey } : {}) });
+        } catch (e) {
+          if (signal?.aborted) throw new SimulationCancelled();
+          throw e;
+        }
+        finished(i, t);
+        await new Promise<void>((r) => setImmediate(r)); // let a cancel or a progress poll in
+      }
+      checkAbort();
+    } finally {
+      if (memoryKey) forgetMemory(memoryKey);
+    }
+  } else {
+    usedThreads = sequential ? 1 : Math.max(1, Math.min(threads, inputs.length));
+    const pool = new Piscina<WorkerTask, Tally | null>({
+      filename: WORKER,
+      minThreads: usedThreads,
+      maxThreads: usedThreads,
+      idleTimeout: 1000,
+      // The pool's own queue stays short: slices are submitted as threads free up.
+      maxQueue: usedThreads * 2,
+      // worker-entry.mjs registers tsx itself; an inherited `--import tsx` would load it twice (slower start).
+      execArgv: workerExecArgv(),
+    });
+    const ac = new AbortController();
+    const onAbort = (): void => ac.abort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      checkAbort();
+      if (sequential) {
+        for (let i = 0; i < inputs.length; i++) {
+          checkAbort();
+          const t = await pool.run({ slice: inputs[i]!, memoryKey: memoryKey! }, { signal: ac.signal });
+          finished(i, t!);
+        }
+      } else {
+        // Keep every thread busy with one slice in hand and one queued; merge in set order.
+        const ready = new Map<number, Tally>();
+        let next = 0;
+        let merged = 0;
+        const inFlight = new Set<Promise<void>>();
+        let failure: unknown;
+        const launch = (i: number): void => {
+          const tracked: Promise<void> = pool
+            .run({ slice: inputs[i]! }, { signal: ac.signal })
+            .then(
+              (t) => {
+                ready.set(i, t!);
+                while (ready.has(merged)) {
+                  finished(merged, ready.get(merged)!);
+                  ready.delete(merged);
+                  merged++;
+                }
+              },
+              (e: unknown) => {
+                failure ??= e;
+              },
+            )
+            .finally(() => inFlight.delete(tracked));
+          inFlight.add(tracked);
+        };
+        while (next < inputs.length) {
+          checkAbort();
+          if (failure) throw failure;
+          while (next < inputs.length && inFlight.size < usedThreads * 2) launch(next++);
+          await Promise.race(inFlight);
+        }
+        await Promise.all(inFlight);
+        checkAbort();
+        if (failure) throw failure;
+      }
+      checkAbort();
+    } catch (e) {
+      if (signal?.aborted || (e as { name?: string }).name === "AbortError") throw new SimulationCancelled();
+      throw e;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      await pool.destroy().catch(() => {});
+    }
+  }
+
+  const seconds = (performance.now() - t0) / 1000;
+  const report = buildReport(tally, {
+    program: baseline.policy.program,
+    baseline: { policy: baseline.policy, params: baseline.params ?? {}, draft: baseline.draft ?? false },
+    candidate: { policy: candidate.policy, params: candidate.params ?? {}, draft: candidate.draft ?? false },
+    profile,
+    pageSize,
+    requestSet: {
+      id: String(set.meta.extra?.descriptor ?? set.meta.id),
+      name: set.meta.name,
+      count: set.meta.count,
+      ...(set.meta.from ? { from: set.meta.from } : {}),
+      ...(set.meta.to ? { to: set.meta.to } : {}),
+      ...(set.meta.invented !== undefined ? { invented: set.meta.invented } : {}),
+    },
+    ...(spec.fundControl ? { fundControl: spec.fundControl } : {}),
+    timing: {
+      seconds: Math.round(seconds * 1000) / 1000,
+      threads: inline ? 0 : usedThreads,
+      slices: inputs.length,
+      requestsPerSecond: Math.round(tally.read / Math.max(seconds, 1e-6)),
+    },
+  });
+  return { report, changed: new ChangedStore(spec.changedDir, spec.changedDir ? changedFiles : []) };
+}

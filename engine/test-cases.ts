@@ -1,0 +1,66 @@
+/**
+ * Policy test cases (browser-safe): a request and the decision it must get. Shared by `precept test`, the vitest
+ * suites and the editor's tests panel; policy-tests.ts adds the file reading and coverage for Node.
+ */
+import type { CompiledPolicy } from "../dsl/compiled.js";
+import { acceptedKey, createEvaluator, type Evaluator } from "./index.js";
+import type { Decision, EvalContext } from "./types.js";
+
+export interface PolicyTestCase {
+  readonly name: string;
+  readonly decisionDate?: string;
+  readonly request: unknown;
+  readonly history?: readonly unknown[];
+  readonly want: { readonly outcome: string; readonly reasons?: readonly string[]; readonly attributes?: Readonly<Record<string, unknown>> };
+}
+
+export interface CaseResult {
+  readonly name: string;
+  readonly passed: boolean;
+  readonly problems: readonly string[];
+  readonly decision?: Decision;
+}
+
+/** The context of one case: its decision date and the accepted requests of its history. */
+export function caseContext(evaluator: Evaluator, c: PolicyTestCase, explain = false): EvalContext {
+  const accepted = new Map<string, string>();
+  const idField = ((evaluator.policy.requestSchema as { required?: string[] }).required ?? [])[0];
+  const base: EvalContext = {
+    ...(c.decisionDate ? { decisionDate: String(c.decisionDate) } : {}),
+    findAccepted: (key) => accepted.get(key),
+  };
+  (c.history ?? []).forEach((h, i) => {
+    const d = evaluator.evaluate(h, base);
+    const key = acceptedKey(evaluator.policy, h, d);
+    const id = idField ? (h as Record<string, unknown>)[idField] : undefined;
+    if (key && !accepted.has(key)) accepted.set(key, typeof id === "string" ? id : `history[${i}]`);
+  });
+  return { ...base, ...(explain ? { explain: true } : {}) };
+}
+
+/** Does `decision` meet `want`? Returns what differs, in words. */
+export function compareDecision(decision: Decision, want: PolicyTestCase["want"]): string[] {
+  const problems: string[] = [];
+  if (decision.outcome !== want.outcome) problems.push(`outcome: want ${want.outcome}, got ${decision.outcome}`);
+  if (want.reasons) {
+    const got = decision.reasons.map((r) => r.code);
+    if (JSON.stringify(got) !== JSON.stringify(want.reasons)) problems.push(`reasons: want [${want.reasons.join(", ")}], got [${got.join(", ")}]`);
+  }
+  for (const [k, v] of Object.entries(want.attributes ?? {})) {
+    const got = decision.attributes[k];
+    if (JSON.stringify(got) !== JSON.stringify(v)) problems.push(`attribute ${k}: want ${JSON.stringify(v)}, got ${got === undefined ? "nothing" : JSON.stringify(got)}`);
+  }
+  return problems;
+}
+
+export function runTestCases(policy: CompiledPolicy, cases: readonly PolicyTestCase[]): CaseResult[] {
+  const evaluator = createEvaluator(policy);
+  return cases.map((c) => {
+    const issues = evaluator.validate(c.request);
+    if (issues.length) return { name: c.name, passed: false, problems: issues.map((i) => `request ${i.path} ${i.message}`) };
+    const decision = evaluator.evaluate(c.request, caseContext(evaluator, c, true));
+    const problems = compareDecision(decision, c.want);
+    return { name: c.name, passed: problems.length === 0, problems, decision };
+  });
+}
+
