@@ -51,35 +51,52 @@ export function createEvaluator(policy: CompiledPolicy, opts: EvaluatorOptions =
   };
 }
 
-/** The `duplicateOf(...)` calls of a policy, wherever they are. */
-function duplicateCalls(policy: CompiledPolicy): CExpr[] {
-  const found: CExpr[] = [];
-  const walk = (e: unknown): void => {
-    if (!e || typeof e !== "object") return;
-    const o = e as Record<string, unknown>;
-    if (o["call"] === "duplicateOf") found.push(o as CExpr);
-    for (const v of Object.values(o)) walk(v);
-  };
-  walk(policy.facts);
-  walk(policy.attributes);
-  return found;
+const duplicateCalls = new WeakMap<CompiledPolicy, { args: CExpr[] } | null>();
+
+/** The policy's `duplicateOf(...)` call (the first, if several), found once per policy. */
+function duplicateCall(policy: CompiledPolicy): { args: CExpr[] } | undefined {
+  let found = duplicateCalls.get(policy);
+  if (found === undefined) {
+    found = null;
+    const walk = (e: unknown): void => {
+      if (found || !e || typeof e !== "object") return;
+      const o = e as Record<string, unknown>;
+      if (o["call"] === "duplicateOf") found = o as unknown as { args: CExpr[] };
+      else for (const v of Object.values(o)) walk(v);
+    };
+    walk(policy.facts);
+    walk(policy.attributes);
+    duplicateCalls.set(policy, found);
+  }
+  return found ?? undefined;
+}
+
+/** Does the policy look for duplicates (`duplicateOf(...)`), so that hosts must remember accepted requests? */
+export function detectsDuplicates(policy: CompiledPolicy): boolean {
+  return duplicateCall(policy) !== undefined;
 }
 
 /**
- * The key under which a request accepted by this policy is remembered, so that a later `duplicateOf(...)` with the
- * same values finds it. A request is accepted when its outcome is the policy's weakest (last listed: `valid`,
- * `approve`). Undefined when the policy does not look for duplicates, the request was not accepted, or a key value
- * is missing.
+ * The key `duplicateOf(...)` looks up for this request (and under which an accepted one is remembered); undefined
+ * when the policy does not look for duplicates or a key value is missing.
  */
-export function acceptedKey(policy: CompiledPolicy, request: unknown, decision: Pick<Decision, "outcome">): string | undefined {
-  if (decision.outcome !== policy.outcomes[policy.outcomes.length - 1]) return undefined;
-  const call = duplicateCalls(policy)[0] as { args: CExpr[] } | undefined;
+export function duplicateKeyOf(policy: CompiledPolicy, request: unknown): string | undefined {
+  const call = duplicateCall(policy);
   if (!call) return undefined;
   const env = { policy, params: parameterValues(policy), request, fn: { today: todayUtc() }, memo: new Map() };
   const values = call.args.map((a) => interpret(a, env));
   return values.every((v) => v !== undefined && v !== null && v !== "") ? duplicateKey(values) : undefined;
 }
 
+/**
+ * The key under which a request accepted by this policy is remembered. A request is accepted when its outcome is
+ * the policy's weakest (last listed: `valid`, `approve`). Hosts remember the request's id (its schema's first
+ * required field) under this key, and return it from `EvalContext.findAccepted`.
+ */
+export function acceptedKey(policy: CompiledPolicy, request: unknown, decision: Pick<Decision, "outcome">): string | undefined {
+  if (decision.outcome !== policy.outcomes[policy.outcomes.length - 1]) return undefined;
+  return duplicateKeyOf(policy, request);
+}
 export { resolveVersion, type VersionDates } from "./versions.js";
 export type { Decision, EvalContext, Reason, RuleTrace } from "./types.js";
 export type { RequestIssue } from "./request.js";

@@ -24,10 +24,11 @@ export function createApp(s: Services): Express {
     if (s.shuttingDown) res.setHeader("Connection", "close");
     next();
   });
+  // The evaluate routes come first: they carry nearly all of the traffic.
+  app.use(evaluateRouter(s));
   app.use(healthRouter(s));
   app.use(openapiRouter(s));
   app.use(programsRouter(s));
-  app.use(evaluateRouter(s));
   app.use(decisionsRouter(s));
   app.use(simulationsRouter(s));
   if (existsSync(s.config.editorDir)) {

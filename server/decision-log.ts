@@ -17,8 +17,9 @@ export class DecisionLog {
   private queue: Pending[] = [];
   private flushing: Promise<void> | undefined;
   private idleWaiters: (() => void)[] = [];
-  /** Decisions stored by this process (a figure for /ready and the bench). */
+  /** Decisions stored by this process, and the inserts that stored them (rows per insert = batching). */
   written = 0;
+  inserts = 0;
 
   constructor(
     private readonly store: Store,
@@ -60,6 +61,7 @@ export class DecisionLog {
     try {
       await this.store.insertDecisions(batch.flatMap((p) => p.rows));
       this.written += batch.reduce((n, p) => n + p.rows.length, 0);
+      this.inserts++;
       for (const p of batch) p.resolve();
       return;
     } catch (err) {

@@ -1,14 +1,11 @@
 /**
  * The index behind `duplicateOf(...)` (usms-claim): accepted requests' keys per program → the id of the request
- * that was accepted first. The engine asks synchronously (EvalContext.findAccepted), so the index lives in memory:
+ * that was accepted first. Which outcome accepts, and the key itself, are the engine's (`acceptedKey`). The engine asks synchronously (EvalContext.findAccepted), so the index lives in memory:
  * loaded from the decision log at start, updated the moment a decision is accepted (before it is even logged, so
  * two identical claims in flight on this process cannot both pass), and — on a shared PostgreSQL store — topped
  * up from the log before each evaluation with exactly the keys about to be asked, so other replicas' claims count.
  */
 import type { Store } from "./store/types.js";
-
-/** Outcomes that "accept" a request, making later requests with its key duplicates. */
-export const ACCEPTED_OUTCOMES: ReadonlySet<string> = new Set(["valid", "approve"]);
 
 export class AcceptedIndex {
   private readonly byProgram = new Map<string, Map<string, string>>();

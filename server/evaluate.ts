@@ -4,9 +4,9 @@
  * Synchronous apart from the duplicate-index refresh, so a decision and its index update happen in one tick.
  */
 import { randomUUID } from "node:crypto";
-import { acceptedKey } from "../engine/index.js";
+import { acceptedKey, duplicateKeyOf } from "../engine/index.js";
 import type { Decision } from "../engine/types.js";
-import { ACCEPTED_OUTCOMES, type AcceptedIndex } from "./duplicates.js";
+import type { AcceptedIndex } from "./duplicates.js";
 import { AppError, badRequest } from "./errors.js";
 import type { Entry } from "./registry.js";
 import type { DecisionRecord } from "./store/types.js";
@@ -40,14 +40,14 @@ function requestRef(entry: Entry, request: Record<string, unknown>): string | un
   return undefined;
 }
 
-/** The engine's duplicate key for a request (undefined when the policy keeps none or the key fields are missing). */
-export function keyOf(entry: Entry, request: unknown): string | undefined {
+/**
+ * The engine's duplicate key of a request: with `decision`, only if that decision accepts the request (what the log
+ * remembers); without, the key the request would be remembered under if accepted — the same values its own
+ * `duplicateOf(...)` asks about, which is what a replica must look up before evaluating.
+ */
+export function keyOf(entry: Entry, request: unknown, decision?: Pick<Decision, "outcome">): string | undefined {
   if (!entry.usesDuplicates) return undefined;
-  try {
-    return acceptedKey(entry.compiled, request);
-  } catch {
-    return undefined;
-  }
+  return decision ? acceptedKey(entry.compiled, request, decision) : duplicateKeyOf(entry.compiled, request);
 }
 
 /** Throws 400 `invalid-request` with each offending JSON path. */
@@ -76,13 +76,11 @@ export function evaluateOne(entry: Entry, request: unknown, index: AcceptedIndex
   const latencyMs = Math.round((performance.now() - opts.startedAt) * 1000) / 1000;
   let accepted: Evaluated["accepted"];
   let ref: string | undefined;
-  if (ACCEPTED_OUTCOMES.has(decision.outcome)) {
-    const key = keyOf(entry, request);
-    if (key !== undefined) {
-      ref = requestRef(entry, request as Record<string, unknown>) ?? id;
-      index.add(entry.program, key, ref);
-      accepted = { key, ref };
-    }
+  const key = keyOf(entry, request, decision);
+  if (key !== undefined) {
+    ref = requestRef(entry, request as Record<string, unknown>) ?? id;
+    index.add(entry.program, key, ref);
+    accepted = { key, ref };
   }
   const { explanation, ...logged } = decision;
   const record: DecisionRecord = {

@@ -22,18 +22,24 @@ export function createLogger(level = process.env.LOG_LEVEL ?? "info"): Logger {
 
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Assigns the request id, echoes it in `x-request-id`, and logs one line per finished request. */
+/**
+ * Assigns the request id, echoes it in `x-request-id`, and logs one line per finished request. The per-request
+ * child logger is made only when a handler asks for `req.log` (most requests never do).
+ */
 export function requestLogger(logger: Logger): RequestHandler {
+  const perRequest = logger.isLevelEnabled("info");
   return (req, res, next) => {
     const given = req.headers["x-request-id"];
-    req.id = typeof given === "string" && SANE_ID.test(given) ? given : randomUUID();
-    req.log = logger.child({ reqId: req.id });
-    res.setHeader("x-request-id", req.id);
-    if (logger.isLevelEnabled("info")) {
-      const start = process.hrtime.bigint();
+    const id = typeof given === "string" && SANE_ID.test(given) ? given : randomUUID();
+    req.id = id;
+    let child: Logger | undefined;
+    Object.defineProperty(req, "log", { configurable: true, get: () => (child ??= logger.child({ reqId: id })) });
+    res.setHeader("x-request-id", id);
+    if (perRequest) {
+      const start = performance.now();
       res.once("finish", () => {
-        const ms = Number(process.hrtime.bigint() - start) / 1e6;
-        req.log.info({ method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(ms * 100) / 100 }, "request");
+        const ms = Math.round((performance.now() - start) * 100) / 100;
+        logger.info({ reqId: id, method: req.method, url: req.originalUrl, status: res.statusCode, ms }, "request");
       });
     }
     next();

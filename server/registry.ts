@@ -7,7 +7,7 @@
  * `pollMs`) catches anything a lost notification missed, and a miss on lookup asks the store directly, so a version
  * published a millisecond ago on another replica is served here on the first request that names it.
  */
-import { createEvaluator, resolveVersion } from "../engine/index.js";
+import { createEvaluator, detectsDuplicates, resolveVersion } from "../engine/index.js";
 import type { Logger } from "./logging.js";
 import type { Store, VersionRecord } from "./store/types.js";
 
@@ -15,7 +15,7 @@ export type Evaluator = ReturnType<typeof createEvaluator>;
 
 export interface Entry extends VersionRecord {
   readonly title: string;
-  /** The policy calls `duplicateOf(...)`: decisions may need a duplicate key (saves the engine's walk per request). */
+  /** The policy calls `duplicateOf(...)`: decisions may need a duplicate key (found once per version). */
   readonly usesDuplicates: boolean;
   /** Built on first use and kept. */
   readonly evaluator: Evaluator;
@@ -26,7 +26,7 @@ function makeEntry(rec: VersionRecord): Entry {
   return {
     ...rec,
     title: rec.compiled.title,
-    usesDuplicates: JSON.stringify([rec.compiled.facts, rec.compiled.attributes]).includes('"duplicateOf"'),
+    usesDuplicates: detectsDuplicates(rec.compiled),
     get evaluator(): Evaluator {
       evaluator ??= createEvaluator(rec.compiled);
       return evaluator;

@@ -46,7 +46,7 @@ export async function startServer(config: ServerConfig, log: Logger, opts: { aut
       clearInterval(sweep);
       const pending = services.decisions.pending;
       await closeServices(services);
-      log.info({ ms: Math.round(performance.now() - t0), flushed: pending, written: services.decisions.written }, "stopped");
+      log.info({ ms: Math.round(performance.now() - t0), flushed: pending, written: services.decisions.written, inserts: services.decisions.inserts }, "stopped");
     })());
   return { url: `http://${host}:${port}`, server, services, stop };
 }

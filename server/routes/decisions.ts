@@ -18,9 +18,10 @@ export function decisionsRouter(s: Services): Router {
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
       throw badRequest("invalid-query", "query parameter `limit` must be an integer from 1 to 1000");
     }
-    const cursorText = queryString(req, "cursor", 100);
-    const cursor = cursorText === undefined ? undefined : decodeCursor(cursorText);
-    if (cursorText !== undefined && cursor === undefined) throw badRequest("invalid-query", "query parameter `cursor` is not a cursor this server gave");
+    const cursor = queryString(req, "cursor", 100);
+    if (cursor !== undefined && decodeCursor(cursor) === undefined) {
+      throw badRequest("invalid-query", "query parameter `cursor` is not a cursor this server gave");
+    }
     const program = queryString(req, "program");
     const version = queryString(req, "version");
     const outcome = queryString(req, "outcome");

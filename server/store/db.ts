@@ -3,7 +3,7 @@
  * PGlite and node-postgres speak the same SQL dialect, so everything above this file is written once.
  */
 import { mkdirSync } from "node:fs";
-import { PGlite } from "@electric-sql/pglite";
+import { Worker } from "node:worker_threads";
 import pg from "pg";
 
 export interface QueryResult<T> {
@@ -23,29 +23,107 @@ export interface Db extends Queryable {
   close(): Promise<void>;
 }
 
-/** PGlite: PostgreSQL in WASM, one connection, data under `dataDir` (created on first use: ~4 s of initdb). */
+interface WorkerReply {
+  id?: number;
+  kind?: "ready" | "failed" | "notify";
+  result?: unknown;
+  error?: { message: string; code?: string; detail?: string };
+  channel?: string;
+  payload?: string;
+}
+
+/**
+ * PGlite: PostgreSQL in WASM, one connection, data under `dataDir` (created on first use: ~4 s of initdb).
+ * It runs in a worker thread (pglite-worker.mjs) so that its CPU time is not taken from request handling.
+ * Transactions hold a lock on this side: while one runs, other queries wait, as they would for PGlite's single
+ * connection anyway.
+ */
 export async function openPglite(dataDir: string): Promise<Db> {
   if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
-  const wrap = (q: { query: PGlite["query"] }): Queryable => ({
-    async query<T>(sql: string, params?: unknown[]) {
-      const r = await q.query<T>(sql, params);
-      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
-    },
+  const worker = new Worker(new URL("./pglite-worker.mjs", import.meta.url), { workerData: { dataDir } });
+  const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  const notify = new Map<string, Set<(payload: string) => void>>();
+  let nextId = 1;
+  let dead: Error | undefined;
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.on("message", (m: WorkerReply) => {
+      if (m.kind === "ready") return resolve();
+      if (m.kind === "failed") return reject(new Error(`PGlite could not open ${dataDir}: ${m.error?.message}`));
+      if (m.kind === "notify") {
+        for (const cb of notify.get(m.channel ?? "") ?? []) cb(m.payload ?? "");
+        return;
+      }
+      const p = pending.get(m.id!);
+      if (!p) return;
+      pending.delete(m.id!);
+      if (m.error) p.reject(Object.assign(new Error(m.error.message), { code: m.error.code, detail: m.error.detail }));
+      else p.resolve(m.result);
+    });
+    const onGone = (e: Error): void => {
+      dead = e;
+      reject(e);
+      for (const p of pending.values()) p.reject(e);
+      pending.clear();
+    };
+    worker.on("error", onGone);
+    worker.on("exit", (code) => onGone(new Error(`the PGlite worker exited (${code})`)));
   });
-  const base = wrap(db);
+  await ready;
+
+  const send = <T>(msg: Record<string, unknown>): Promise<T> => {
+    if (dead) return Promise.reject(dead);
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ ...msg, id });
+    });
+  };
+  const direct: Queryable = {
+    query: <T>(sql: string, params?: unknown[]) => send<QueryResult<T>>({ kind: "query", sql, params: params ?? [] }),
+  };
+  let lock: Promise<void> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = lock.then(fn);
+    lock = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  };
+  let closed = false;
   return {
     kind: "pglite",
-    query: base.query,
-    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    // INVARIANT: outside a transaction queries still go through the lock, so none slips into someone's BEGIN…COMMIT.
+    query: <T>(sql: string, params?: unknown[]) => exclusive(() => direct.query<T>(sql, params)),
+    transaction: (fn) =>
+      exclusive(async () => {
+        await direct.query("BEGIN");
+        try {
+          const out = await fn(direct);
+          await direct.query("COMMIT");
+          return out;
+        } catch (e) {
+          await direct.query("ROLLBACK").catch(() => {});
+          throw e;
+        }
+      }),
     listen: async (channel, cb) => {
-      const unsub = await db.listen(channel, cb);
+      const { handle } = await send<{ handle: number }>({ kind: "listen", channel });
+      let set = notify.get(channel);
+      if (!set) notify.set(channel, (set = new Set()));
+      set.add(cb);
       return async () => {
-        if (!db.closed) await unsub();
+        set.delete(cb);
+        if (!closed) await send({ kind: "unlisten", handle }).catch(() => {});
       };
     },
     close: async () => {
-      if (!db.closed) await db.close();
+      if (closed) return;
+      closed = true;
+      await lock;
+      await send({ kind: "close" }).catch(() => {});
+      worker.removeAllListeners("exit");
+      await worker.terminate();
     },
   };
 }

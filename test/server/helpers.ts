@@ -42,10 +42,23 @@ export async function pgliteTemplate(): Promise<string> {
   return dir;
 }
 
+const made: string[] = [];
+
+/** A temporary directory, removed by `removeTempDirs()` (call it in afterAll). */
+export function tempDir(prefix = "precept-data-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 /** A fresh data dir holding a copy of the template PGlite database. */
 export async function freshDataDir(): Promise<string> {
   const template = await pgliteTemplate();
-  const dataDir = mkdtempSync(join(tmpdir(), "precept-data-"));
+  const dataDir = tempDir();
   cpSync(join(template, "pglite"), join(dataDir, "pglite"), { recursive: true });
   return dataDir;
 }
@@ -96,7 +109,7 @@ export type TestServer = Running & { dataDir: string };
 
 /** createApp + listen(0) in this process, on a fresh PGlite copy unless a database URL is given. */
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
-  const dataDir = opts.dataDir ?? (opts.databaseUrl ? mkdtempSync(join(tmpdir(), "precept-data-")) : await freshDataDir());
+  const dataDir = opts.dataDir ?? (opts.databaseUrl ? tempDir() : await freshDataDir());
   const config: ServerConfig = {
     ...readConfig({ PORT: "0", PRECEPT_POLL_MS: "500", ...opts.env }, ROOT),
     dataDir,
@@ -108,7 +121,15 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     auth,
     ...(opts.seed === undefined ? {} : { seed: opts.seed }),
   });
-  return Object.assign(running, { dataDir });
+  const stop = running.stop;
+  // Stopping also removes a data dir this helper made (PGlite copies are ~40 MB each).
+  return Object.assign(running, {
+    dataDir,
+    stop: async () => {
+      await stop();
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  });
 }
 
 export interface Reply<T = any> {
@@ -133,7 +154,7 @@ export async function call<T = any>(
   if (init.key) headers.authorization = `Bearer ${init.key}`;
   const res = await fetch(base + path, { method: init.method ?? (body === undefined ? "GET" : "POST"), headers, ...(body !== undefined ? { body } : {}) });
   const text = await res.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   try {
     parsed = text === "" ? undefined : JSON.parse(text);
   } catch {
