@@ -5,6 +5,7 @@
  * not name a different body schema per program); the rest are generic.
  */
 import type { Registry, Entry } from "./registry.js";
+import { simulationOpenApiPaths } from "./routes/simulations.js";
 
 type Schema = Record<string, unknown>;
 
@@ -184,6 +185,7 @@ export function buildOpenApi(registry: Registry): object {
     security: [{ bearer: [] }, { apiKey: [] }],
     tags: registry.programNames().map((name) => ({ name })),
     paths: {
+      ...simulationOpenApiPaths(),
       "/health": { get: { security: [], operationId: "health", responses: { 200: { description: "alive" } } } },
       "/ready": { get: { security: [], operationId: "ready", responses: { 200: { description: "ready" }, 503: { description: "not ready" } } } },
       "/openapi.json": { get: { security: [], operationId: "openapi", responses: { 200: { description: "this document" } } } },

@@ -58,6 +58,8 @@ export interface JobsOptions {
   readonly maxQueued?: number;
   readonly threads?: number;
   readonly onError?: (err: unknown, id: string) => void;
+  /** Polled while jobs run: when it says true (server shutting down), everything is cancelled. */
+  readonly stopping?: () => boolean;
 }
 
 export class QueueFull extends Error {}
@@ -156,6 +158,7 @@ export class SimulationJobs {
   }
 
   private pump(): void {
+    if (this.opts.stopping?.()) this.close();
     if (this.running || this.closed) return;
     const job = this.queue.shift();
     if (!job) return;
@@ -178,6 +181,7 @@ export class SimulationJobs {
         signal: job.ac.signal,
         onGenerate: (f) => {
           job.progress = gen * f;
+          if (this.opts.stopping?.()) this.close();
         },
       });
       if (job.ac.signal.aborted) throw new SimulationCancelled();
@@ -188,6 +192,7 @@ export class SimulationJobs {
           signal: job.ac.signal,
           onProgress: (f) => {
             job.progress = gen + (1 - gen) * f;
+            if (this.opts.stopping?.()) this.close();
           },
         },
       );

@@ -315,7 +315,7 @@ describe("openapi", () => {
     const op = doc.body.paths["/v1/programs/demo-claim/versions/{version}/evaluate"].post;
     expect(op.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/demo-claim.Request" });
     expect(op.parameters[0].schema.enum).toContain("2020.1");
-    for (const p of ["/health", "/v1/programs", "/v1/compile", "/v1/decisions", "/v1/programs/{program}/versions"]) expect(doc.body.paths[p]).toBeDefined();
+    for (const p of ["/health", "/v1/programs", "/v1/compile", "/v1/decisions", "/v1/programs/{program}/versions", "/v1/simulations", "/v1/request-sets"]) expect(doc.body.paths[p]).toBeDefined();
   });
 });
 

@@ -20,11 +20,20 @@ export function daysBetween(a: string, b: string): number {
   return Math.round((dayMs(b) - dayMs(a)) / DAY_MS);
 }
 
-/** The Monday of the (ISO, Monday-first) week holding `date`: the key of weekly figures. */
+const weeks = new Map<string, string>();
+
+/** The Monday of the (ISO, Monday-first) week holding `date`: the key of weekly figures. Memoized (hot path). */
 export function weekOf(date: string): string {
-  const ms = dayMs(date);
-  const wd = (new Date(ms).getUTCDay() + 6) % 7; // Monday 0 … Sunday 6
-  return isoDay(ms - wd * DAY_MS);
+  const day = date.slice(0, 10);
+  let w = weeks.get(day);
+  if (w === undefined) {
+    const ms = dayMs(day);
+    const wd = (new Date(ms).getUTCDay() + 6) % 7; // Monday 0 … Sunday 6
+    w = isoDay(ms - wd * DAY_MS);
+    if (weeks.size > 100_000) weeks.clear();
+    weeks.set(day, w);
+  }
+  return w;
 }
 
 /** Federal fiscal year of a date (FY2008 = 2007-10-01 … 2008-09-30). */

@@ -6,7 +6,7 @@
  * sha256 (checked by test/simulation/history.test.ts) is what proves the regenerated file is the same one.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SetWriter, metaPath, setExists, type SetFileMeta } from "../set-file.js";
@@ -97,6 +97,13 @@ export function cacheKey(d: HistoryDescriptor): string {
   return h.digest("hex").slice(0, 12);
 }
 
+/** Older generations of a set (another seed, parameters or generator code) are of no more use. */
+function pruneOlder(cacheDir: string, setId: string, keep: string): void {
+  for (const f of readdirSync(cacheDir)) {
+    if (f.startsWith(`${setId}.`) && !f.startsWith(`${keep}.`)) rmSync(join(cacheDir, f), { force: true });
+  }
+}
+
 export interface MaterializeOptions {
   readonly onProgress?: (fraction: number) => void;
   readonly signal?: AbortSignal;
@@ -112,7 +119,10 @@ export async function materialize(d: HistoryDescriptor, cacheDir: string, profil
   if (existsSync(mp)) {
     try {
       const meta = JSON.parse(readFileSync(mp, "utf8")) as SetFileMeta;
-      if (setExists(cacheDir, meta)) return meta;
+      if (setExists(cacheDir, meta)) {
+        pruneOlder(cacheDir, d.id, id);
+        return meta;
+      }
     } catch {
       /* regenerate */
     }
@@ -137,6 +147,7 @@ export async function materialize(d: HistoryDescriptor, cacheDir: string, profil
       extra: { descriptor: d.id, generator: d.generator, seed: d.seed, cacheKey: cacheKey(d) },
     });
     opts.onProgress?.(1);
+    pruneOlder(cacheDir, d.id, id);
     return meta;
   } catch (e) {
     writer.abort();
