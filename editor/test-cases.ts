@@ -6,14 +6,9 @@
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import type { CompiledPolicy } from "../dsl/index.js";
 import { createEvaluator, type Decision } from "../engine/index.js";
-import { caseContext, compareDecision } from "../engine/test-cases.js";
+import { caseContext, compareDecision, type PolicyTestCase } from "../engine/test-cases.js";
 
-export interface TestCase {
-  readonly name: string;
-  readonly decisionDate?: string;
-  readonly request: unknown;
-  readonly history?: readonly unknown[];
-  readonly want: { readonly outcome: string; readonly reasons?: readonly string[]; readonly attributes?: Readonly<Record<string, unknown>> };
+export interface TestCase extends PolicyTestCase {
   /** Added in this browser session (from the try-it panel), not in the shipped file. */
   readonly added?: boolean;
 }
