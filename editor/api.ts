@@ -137,6 +137,8 @@ export const api = {
     call<SimulationJob>("POST", "/v1/simulations", body),
   simulation: (id: string) => call<SimulationJob>("GET", `/v1/simulations/${enc(id)}`),
   cancelSimulation: (id: string) => call<unknown>("DELETE", `/v1/simulations/${enc(id)}`),
+  changedPage: (id: string, offset: number, limit = 50) =>
+    call<{ total: number; items: ChangedRequest[]; nextOffset?: number }>("GET", `/v1/simulations/${enc(id)}/changed?offset=${offset}&limit=${limit}`),
 };
 
 /** A failure in words for the author (the server's own message is already in words). */

@@ -3,7 +3,7 @@
  * a chart (with the same numbers in words), cost, the changed requests (each openable in try-it) and the rules that
  * never fired. Tolerant of the report's optional parts, whose exact shapes the simulation API owns.
  */
-import type { ChangedRequest, SimulationReport } from "../api.js";
+import { api, inWords, type ChangedRequest, type SimulationReport } from "../api.js";
 import type { App } from "../app.js";
 import { h } from "../dom.js";
 
@@ -99,23 +99,44 @@ function cost(r: SimulationReport): HTMLElement | string {
   );
 }
 
-function changed(app: App, r: SimulationReport): HTMLElement | string {
+function changed(app: App, r: SimulationReport, jobId?: string): HTMLElement | string {
   const items = Array.isArray(r.changed) ? r.changed : ((r.changed as { first?: readonly ChangedRequest[] } | undefined)?.first ?? []);
   const total = Array.isArray(r.changed) ? items.length : ((r.changed as { total?: number } | undefined)?.total ?? items.length);
   if (!items.length) return h("p", { id: "sim-changed" }, "No request is decided differently.");
   const codes = (s: ChangedRequest["baseline"]) => s.reasons.map((x) => (typeof x === "string" ? x : x.code)).join(", ");
-  return h("section", { id: "sim-changed" },
-    h("h3", {}, `Changed requests: ${fmt(total)}${total > items.length ? ` (the first ${items.length})` : ""}`),
-    h("ul", { class: "changed" }, items.map((c, i) => {
-      const req = c.request as Record<string, unknown> | undefined;
-      const id = c.id ?? (req && Object.entries(req).find(([k]) => /id$/i.test(k))?.[1]) ?? `#${i + 1}`;
-      return h("li", {},
-        h("code", {}, String(id)), c.date ? h("span", { class: "muted" }, ` ${c.date}`) : "", ` ${c.baseline.outcome} → `, h("strong", {}, c.candidate.outcome), " ",
-        h("span", { class: "muted" }, `(${codes(c.baseline) || "–"} → ${codes(c.candidate) || "–"})`), " ",
-        c.request !== undefined ? h("button", { type: "button", class: "linklike", onclick: () => app.tryRequest(c.request, c.date) }, "Open in try-it") : "",
-      );
-    })),
-  );
+  let shown = 0;
+  const item = (c: ChangedRequest): HTMLElement => {
+    shown++;
+    const req = c.request as Record<string, unknown> | undefined;
+    const id = c.id ?? (req && Object.entries(req).find(([k]) => /id$/i.test(k))?.[1]) ?? `#${shown}`;
+    return h("li", {},
+      h("code", {}, String(id)), c.date ? h("span", { class: "muted" }, ` ${c.date}`) : "", ` ${c.baseline.outcome} → `, h("strong", {}, c.candidate.outcome), " ",
+      h("span", { class: "muted" }, `(${codes(c.baseline) || "–"} → ${codes(c.candidate) || "–"})`), " ",
+      c.request !== undefined ? h("button", { type: "button", class: "linklike", onclick: () => app.tryRequest(c.request, c.date) }, "Open in try-it") : "",
+    );
+  };
+  const list = h("ul", { class: "changed" }, items.map(item));
+  const heading = h("h3", {}, "");
+  const label = (): void => void (heading.textContent = `Changed requests: ${fmt(total)}${total > shown ? ` (the first ${fmt(shown)})` : ""}`);
+  label();
+  // The rest of the changed requests are pages on the server (`GET /v1/simulations/{id}/changed`).
+  const more = h("button", { type: "button", id: "sim-changed-more", hidden: !jobId || shown >= total }, "Show 50 more");
+  more.addEventListener("click", () => {
+    more.setAttribute("disabled", "");
+    api.changedPage(jobId!, shown).then(
+      (page) => {
+        for (const c of page.items) list.append(item(c));
+        label();
+        more.hidden = shown >= page.total || page.items.length === 0;
+        more.removeAttribute("disabled");
+      },
+      (e: unknown) => {
+        more.removeAttribute("disabled");
+        heading.append(h("span", { class: "error" }, ` (${inWords(e, "loading more changed requests")})`));
+      },
+    );
+  });
+  return h("section", { id: "sim-changed" }, heading, list, more);
 }
 
 function neverFired(r: SimulationReport): HTMLElement | string {
@@ -126,9 +147,9 @@ function neverFired(r: SimulationReport): HTMLElement | string {
   return h("section", {}, h("h3", {}, "Rules that never fired"), shown.map(([k, l]) => h("p", {}, `${k}: `, (l as unknown[]).map((x) => String(typeof x === "object" && x ? ((x as { rule?: string }).rule ?? JSON.stringify(x)) : x)).join(", "))));
 }
 
-export function renderReport(app: App, r: SimulationReport, baseline: string): HTMLElement {
+export function renderReport(app: App, r: SimulationReport, baseline: string, jobId?: string): HTMLElement {
   return h("div", { class: "report" },
     h("p", {}, `${fmt(r.total)} requests, baseline ${r.baseline.version ?? baseline} against the draft.${r.invalid?.count ? ` ${fmt(r.invalid.count)} requests that break the request schema were left out.` : ""}`),
-    shares(r), transitions(r), workload(r), cost(r), changed(app, r), neverFired(r),
+    shares(r), transitions(r), workload(r), cost(r), changed(app, r, jobId), neverFired(r),
   );
 }

@@ -98,7 +98,7 @@ export function createSimulatePanel(app: App, root: HTMLElement): SimulatePanel 
     if (active) say(status, j.status === "queued" ? "Waiting for the server…" : `Running… ${pct}%`, "info");
     else if (j.status === "done" && j.report) {
       say(status, `Done: ${j.report.total.toLocaleString("en-US")} requests replayed.`, "ok");
-      clear(report, renderReport(app, j.report, baseline.value));
+      clear(report, renderReport(app, j.report, baseline.value, j.id));
     } else if (j.status === "cancelled") say(status, "Cancelled.", "info");
     else if (j.status === "failed") say(status, `The simulation failed: ${typeof j.error === "string" ? j.error : (j.error?.message ?? "no reason given")}.`, "error");
   }
