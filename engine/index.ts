@@ -52,6 +52,7 @@ export function createEvaluator(policy: CompiledPolicy, opts: EvaluatorOptions =
 }
 
 const duplicateCalls = new WeakMap<CompiledPolicy, { args: CExpr[] } | null>();
+const defaultParams = new WeakMap<CompiledPolicy, Record<string, unknown>>();
 
 /** The policy's `duplicateOf(...)` call (the first, if several), found once per policy. */
 function duplicateCall(policy: CompiledPolicy): { args: CExpr[] } | undefined {
@@ -83,7 +84,10 @@ export function detectsDuplicates(policy: CompiledPolicy): boolean {
 export function duplicateKeyOf(policy: CompiledPolicy, request: unknown): string | undefined {
   const call = duplicateCall(policy);
   if (!call) return undefined;
-  const env = { policy, params: parameterValues(policy), request, fn: { today: todayUtc() }, memo: new Map() };
+  // Called per request by hosts that remember accepted requests: the parameter values are computed once.
+  let params = defaultParams.get(policy);
+  if (!params) defaultParams.set(policy, (params = parameterValues(policy)));
+  const env = { policy, params, request, fn: { today: todayUtc() }, memo: new Map() };
   const values = call.args.map((a) => interpret(a, env));
   return values.every((v) => v !== undefined && v !== null && v !== "") ? duplicateKey(values) : undefined;
 }
