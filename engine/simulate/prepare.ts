@@ -6,7 +6,6 @@
  */
 import type { CompiledPolicy } from "../../dsl/compiled.js";
 import type { Diagnostic } from "../../dsl/diagnostics.js";
-import { parameterValues } from "../index.js";
 import type { FundControlParams } from "./fund-control.js";
 import { profileFor } from "./profile.js";
 import type { OpenSet, RequestSetCatalog } from "./request-sets.js";
@@ -68,7 +67,6 @@ export function typedParams(policy: CompiledPolicy, given: Readonly<Record<strin
     }
     out[name] = v;
   }
-  parameterValues(policy, out); // the engine's own check
   return out;
 }
 
