@@ -15,16 +15,23 @@ interface Pending {
 
 export class DecisionLog {
   private queue: Pending[] = [];
-  private flushing: Promise<void> | undefined;
+  private inFlight = 0;
+  private scheduled = false;
   private idleWaiters: (() => void)[] = [];
   /** Decisions stored by this process, and the inserts that stored them (rows per insert = batching). */
   written = 0;
   inserts = 0;
 
+  /**
+   * `maxInFlight` inserts may run at once: with one, the database sits idle while this thread, busy with HTTP,
+   * gets round to the reply and sends the next batch (measured under load: 6-row inserts took 4 ms end to end
+   * for about 1 ms of database work). The database still applies them in the order they were sent.
+   */
   constructor(
     private readonly store: Store,
     private readonly log: Logger,
     private readonly maxRows = 2000,
+    private readonly maxInFlight = 2,
   ) {}
 
   /** Resolves once the rows are stored. */
@@ -32,7 +39,7 @@ export class DecisionLog {
     if (rows.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.queue.push({ rows, resolve, reject });
-      this.flushing ??= this.flushLoop();
+      this.schedule();
     });
   }
 
@@ -40,21 +47,32 @@ export class DecisionLog {
     return this.queue.reduce((n, p) => n + p.rows.length, 0);
   }
 
-  private async flushLoop(): Promise<void> {
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
+    this.scheduled = true;
     // Let the handlers that are running in this tick append too.
-    await new Promise<void>((r) => setImmediate(r));
-    while (this.queue.length > 0) {
-      const batch: Pending[] = [];
-      let n = 0;
-      while (this.queue.length > 0 && (batch.length === 0 || n + this.queue[0]!.rows.length <= this.maxRows)) {
-        const p = this.queue.shift()!;
-        batch.push(p);
-        n += p.rows.length;
+    setImmediate(() => {
+      this.scheduled = false;
+      while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+        this.inFlight++;
+        void this.write(this.takeBatch()).finally(() => {
+          this.inFlight--;
+          this.schedule();
+          if (this.inFlight === 0 && this.queue.length === 0) for (const w of this.idleWaiters.splice(0)) w();
+        });
       }
-      await this.write(batch);
+    });
+  }
+
+  private takeBatch(): Pending[] {
+    const batch: Pending[] = [];
+    let n = 0;
+    while (this.queue.length > 0 && (batch.length === 0 || n + this.queue[0]!.rows.length <= this.maxRows)) {
+      const p = this.queue.shift()!;
+      batch.push(p);
+      n += p.rows.length;
     }
-    this.flushing = undefined;
-    for (const w of this.idleWaiters.splice(0)) w();
+    return batch;
   }
 
   private async write(batch: Pending[]): Promise<void> {
@@ -78,7 +96,7 @@ export class DecisionLog {
 
   /** Resolves when everything appended so far is stored (or has failed). */
   drain(): Promise<void> {
-    if (!this.flushing && this.queue.length === 0) return Promise.resolve();
+    if (this.inFlight === 0 && this.queue.length === 0) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 }

@@ -93,8 +93,10 @@ export async function openPglite(dataDir: string): Promise<Db> {
   let closed = false;
   return {
     kind: "pglite",
-    // INVARIANT: outside a transaction queries still go through the lock, so none slips into someone's BEGIN…COMMIT.
-    query: <T>(sql: string, params?: unknown[]) => exclusive(() => direct.query<T>(sql, params)),
+    // INVARIANT: a query waits for the transactions begun before it, so none slips into someone's BEGIN…COMMIT; it
+    // does not wait for other plain queries: the worker runs them in the order sent, and keeping several in flight
+    // keeps the database thread busy while this thread is slow to answer.
+    query: <T>(sql: string, params?: unknown[]) => lock.then(() => direct.query<T>(sql, params)),
     transaction: (fn) =>
       exclusive(async () => {
         await direct.query("BEGIN");
