@@ -12,12 +12,12 @@ import { AcceptedIndex } from "./duplicates.js";
 import type { Logger } from "./logging.js";
 import { serverPolicyHost } from "./policy-host.js";
 import { Registry } from "./registry.js";
-import { openStore, type SqlStore } from "./store/index.js";
+import { openStore, type Store } from "./store/index.js";
 
 export interface Services {
   readonly config: ServerConfig;
   readonly log: Logger;
-  readonly store: SqlStore;
+  readonly store: Store;
   readonly registry: Registry;
   readonly decisions: DecisionLog;
   readonly accepted: AcceptedIndex;
@@ -32,7 +32,7 @@ export interface Services {
  * immutable, so a shipped file that changed after it was stored is reported and ignored.
  */
 export async function seedShipped(
-  store: SqlStore,
+  store: Store,
   policiesDir: string,
   log: Logger,
 ): Promise<{ inserted: number; failed: number }> {
@@ -78,7 +78,10 @@ export interface OpenOptions {
 }
 
 export async function openServices(config: ServerConfig, log: Logger, opts: OpenOptions = {}): Promise<Services> {
-  const store = await openStore({ dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });
+  const store = await openStore(
+    { dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) },
+    log.child({ component: "store" }),
+  );
   try {
     const registry = new Registry(store, log.child({ component: "registry" }), { pollMs: config.pollMs });
     if (opts.seed !== false) {

@@ -1,6 +1,11 @@
-/** Opens the configured store: PostgreSQL when a connection string is given, otherwise PGlite under the data dir. */
+/**
+ * Opens the configured store: PostgreSQL when a connection string is given, otherwise PGlite under the data dir
+ * with its decision journal (`<dataDir>/journal`, see journal.ts).
+ */
 import { join } from "node:path";
+import type { Logger } from "pino";
 import { openPglite, openPostgres } from "./db.js";
+import { JournaledStore } from "./journaled-store.js";
 import { migrate, SqlStore } from "./sql-store.js";
 import type { Store } from "./types.js";
 
@@ -14,15 +19,16 @@ export interface StoreConfig {
   dataDir: string;
 }
 
-export async function openStore(config: StoreConfig): Promise<SqlStore> {
+export async function openStore(config: StoreConfig, log?: Logger): Promise<Store> {
   const db = config.databaseUrl ? await openPostgres(config.databaseUrl) : await openPglite(join(config.dataDir, "pglite"));
   try {
     await migrate(db);
+    const sql = new SqlStore(db);
+    return db.kind === "postgres" ? sql : await JournaledStore.open(sql, join(config.dataDir, "journal"), log);
   } catch (e) {
     await db.close().catch(() => {});
     throw e;
   }
-  return new SqlStore(db);
 }
 
 export function describeStore(store: Store, config: StoreConfig): string {

@@ -183,24 +183,27 @@ export class SqlStore implements Store {
     return r.rows.length === 1;
   }
 
-  async insertDecisions(rows: readonly DecisionRecord[]): Promise<void> {
-    if (rows.length === 0) return;
-    // One array parameter per column, whatever the batch size (a VALUES list would hit the 65,535-parameter limit).
-    // ORDER BY n: seq follows the order the decisions were made in.
-    const col = <K extends keyof DecisionRecord>(k: K) => rows.map((d) => d[k] ?? null);
+  insertDecisions(rows: readonly DecisionRecord[], opts: { skipExisting?: boolean } = {}): Promise<void> {
+    return this.insertDecisionTexts(rows.map((r) => JSON.stringify(r)), opts);
+  }
+
+  /**
+   * Inserts decisions given as the JSON text of each DecisionRecord (the journal's lines, passed on without being
+   * parsed again): one `json` parameter whatever the batch size, taken apart by the database.
+   * ORDER BY n: seq follows the order the decisions were made in.
+   * `skipExisting`: rows whose id is stored already are skipped (replaying the journal), not an error.
+   */
+  async insertDecisionTexts(texts: readonly string[], opts: { skipExisting?: boolean } = {}): Promise<void> {
+    if (texts.length === 0) return;
     await this.db.query(
       `INSERT INTO decisions (id, program, version, hash, request, decision, outcome, decided_at, latency_ms, dup_key, request_ref)
-       SELECT id, program, version, hash, request, decision, outcome, decided_at, latency_ms, dup_key, request_ref
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::json[], $6::json[], $7::text[],
-                   $8::timestamptz[], $9::real[], $10::text[], $11::text[])
-            WITH ORDINALITY AS x(id, program, version, hash, request, decision, outcome, decided_at, latency_ms,
-                                 dup_key, request_ref, n)
-       ORDER BY n`,
-      [
-        col("id"), col("program"), col("version"), col("hash"),
-        rows.map((d) => JSON.stringify(d.request)), rows.map((d) => JSON.stringify(d.decision)),
-        col("outcome"), col("decidedAt"), col("latencyMs"), col("dupKey"), col("requestRef"),
-      ],
+       SELECT id, program, version, hash, request, decision, outcome, "decidedAt", "latencyMs", "dupKey", "requestRef"
+       FROM ROWS FROM (json_to_recordset($1::json) AS (id text, program text, version text, hash text, request json,
+              decision json, outcome text, "decidedAt" timestamptz, "latencyMs" real, "dupKey" text, "requestRef" text))
+            WITH ORDINALITY AS x(id, program, version, hash, request, decision, outcome, "decidedAt", "latencyMs",
+                                 "dupKey", "requestRef", n)
+       ORDER BY n${opts.skipExisting ? " ON CONFLICT (id) DO NOTHING" : ""}`,
+      [`[${texts.join(",")}]`],
     );
   }
 

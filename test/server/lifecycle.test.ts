@@ -1,6 +1,7 @@
 /**
  * The real process (`node --import tsx server/main.ts`): first start on an empty data dir, SIGTERM with requests
- * in flight (all answered, all logged), and a restart that keeps every published version and logged decision.
+ * in flight (all answered, all logged), SIGKILL (the journal replays what was answered), and a restart that keeps
+ * every published version and logged decision.
  */
 import { request as httpRequest, type ClientRequest } from "node:http";
 import { readdirSync } from "node:fs";
@@ -89,6 +90,35 @@ describe("server process", () => {
     } finally {
       await store.close();
     }
+  });
+
+  it("when the process is killed outright, then every decision it answered is in the log after the next start", async () => {
+    const dataDir = await freshDataDir();
+    const env = { PRECEPT_DATA_DIR: dataDir, PRECEPT_POLICIES_DIR: FIXTURES };
+    const first = await spawn(env);
+    // Answers from the journal come back before the rows reach the database: kill while they are arriving.
+    const answered = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => call(first.url, `${V}/evaluate`, { body: claim(`KILL-${i}`, { member: { id: `KILL-${i}` } }) })),
+    );
+    expect(answered.map((a) => a.status)).toEqual(Array(300).fill(200));
+    first.proc.kill("SIGKILL");
+    await first.exited;
+
+    const second = await spawn(env);
+    // The journal held every answered decision; replay inserted the ones the database did not have yet.
+    const replay = second.logs.map((l) => JSON.parse(l) as { msg?: string; replayed?: number }).find((l) => l.msg === "decision journal replayed");
+    expect(replay?.replayed).toBe(300);
+    const logged = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await call(second.url, `/v1/decisions?program=demo-claim&limit=200${cursor ? `&cursor=${cursor}` : ""}`);
+      for (const d of page.body.items) logged.add(d.id);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(answered.map((a) => a.body.id).filter((id) => !logged.has(id))).toEqual([]);
+    expect(logged.size).toBe(300);
+    expect(await second.stop()).toBe(0);
+    expect(readdirSync(join(dataDir, "journal"))).toEqual([]);
   });
 
   it("when the server restarts, then every published version and every logged decision is still there", async () => {

@@ -1,12 +1,15 @@
 /**
  * The store contract, run against both databases: the embedded PGlite and the real PostgreSQL on 127.0.0.1:5432
- * (a fresh database per run, dropped after).
+ * (a fresh database per run, dropped after); then the embedded store's decision journal: replay after a crash, segments.
  */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CompiledPolicy } from "../../dsl/index.js";
-import { openStore, type SqlStore } from "../../server/store/index.js";
+import { openStore, type Store } from "../../server/store/index.js";
+import { DecisionJournal } from "../../server/store/journal.js";
 import type { DecisionRecord } from "../../server/store/types.js";
-import { createPgDatabase, freshDataDir, removeTempDirs, type TestDatabase } from "./helpers.js";
+import { createPgDatabase, freshDataDir, removeTempDirs, tempDir, type TestDatabase } from "./helpers.js";
 
 const compiled = (program: string, version: string): CompiledPolicy =>
   ({ format: "precept/compiled@1", program, version, effective: "2020-01-01", title: `t ${version}`, z: 1, a: [2, 1], hash: `sha256:${version}` }) as unknown as CompiledPolicy;
@@ -23,23 +26,25 @@ function decision(i: number, over: Partial<DecisionRecord> = {}): DecisionRecord
   };
 }
 
-const backends: [string, () => Promise<{ store: SqlStore; done: () => Promise<void> }>][] = [
+const backends: [string, () => Promise<{ store: Store; dataDir: string; done: () => Promise<void> }>][] = [
   ["pglite", async () => {
-    const store = await openStore({ dataDir: await freshDataDir() });
-    return { store, done: async () => { await store.close(); removeTempDirs(); } };
+    const dataDir = await freshDataDir();
+    const store = await openStore({ dataDir });
+    return { store, dataDir, done: async () => { await store.close(); removeTempDirs(); } };
   }],
   ["postgres", async () => {
     const db: TestDatabase = await createPgDatabase();
     const store = await openStore({ dataDir: "unused", databaseUrl: db.url });
-    return { store, done: async () => { await store.close(); await db.drop(); } };
+    return { store, dataDir: "unused", done: async () => { await store.close(); await db.drop(); } };
   }],
 ];
 
 describe.each(backends)("store on %s", (_name, open) => {
-  let store: SqlStore;
+  let store: Store;
+  let dataDir: string;
   let done: () => Promise<void>;
   beforeAll(async () => {
-    ({ store, done } = await open());
+    ({ store, dataDir, done } = await open());
   });
   afterAll(() => done?.());
 
@@ -109,10 +114,73 @@ describe.each(backends)("store on %s", (_name, open) => {
     expect(await store.countDecisions()).toBe(before + 5000);
   });
 
-  it("when one row of a batch is bad, then the whole insert fails (the decision log retries item by item)", async () => {
-    const dupId = decision(7);
-    await expect(store.insertDecisions([dupId, { ...decision(8), id: dupId.id }])).rejects.toThrow();
-    expect((await store.queryDecisions({ program: "p", limit: 1000 })).items.some((d) => d.id === dupId.id)).toBe(false);
+  it("when one row of a batch is bad, then the good rows are stored and the bad one is not lost", async () => {
+    const first = decision(7);
+    const clash = { ...decision(8), id: first.id };
+    const good = decision(9);
+    if (store.kind === "postgres") {
+      // Direct: the insert is one statement, so it fails whole (the decision log then retries item by item).
+      await expect(store.insertDecisions([first, clash, good])).rejects.toThrow();
+      expect((await store.queryDecisions({ program: "p", limit: 1000 })).items.some((d) => d.id === first.id)).toBe(false);
+      return;
+    }
+    // Journaled: the caller was answered when the rows reached the journal; the ingest stores what the database
+    // takes and keeps the row it refuses in rejected.ndjson.
+    await store.insertDecisions([first, clash, good]);
+    const ids = (await store.queryDecisions({ program: "p", limit: 1000 })).items.map((d) => d.id);
+    expect(ids.filter((id) => id === first.id)).toHaveLength(1);
+    expect(ids).toContain(good.id);
+    const rejected = readFileSync(join(dataDir, "journal", "rejected.ndjson"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(rejected).toEqual([clash]);
   });
 });
 
+describe("decision journal (embedded store)", () => {
+  afterAll(() => removeTempDirs());
+
+  it("when a process left journal segments behind, then opening the store replays them once, skips a torn line and deletes them", async () => {
+    const dir = await freshDataDir();
+    const stored = decision(1, { program: "replay" });
+    const store = await openStore({ dataDir: dir });
+    await store.insertDecisions([stored]);
+    await store.close();
+    // What a crash leaves: a segment whose rows may already be in the database, and a half-written last line.
+    const pending = [decision(2, { program: "replay" }), decision(3, { program: "replay", dupKey: '["k"]', requestRef: "C3" })];
+    mkdirSync(join(dir, "journal"), { recursive: true });
+    writeFileSync(join(dir, "journal", "000000000007.ndjson"), [stored, ...pending].map((d) => JSON.stringify(d) + "\n").join("") + '{"id":"torn');
+    const reopened = await openStore({ dataDir: dir });
+    try {
+      const items = (await reopened.queryDecisions({ program: "replay", limit: 100 })).items;
+      expect(items.map((d) => d.id).sort()).toEqual([stored, ...pending].map((d) => d.id).sort());
+      expect(items.find((d) => d.id === pending[1]!.id)).toMatchObject({ request: pending[1]!.request, dupKey: '["k"]', requestRef: "C3" });
+      expect(readdirSync(join(dir, "journal")).filter((f) => f.endsWith(".ndjson"))).toEqual([]);
+      // Decisions written after the replay go to a new segment, and a clean close leaves the journal empty.
+      await reopened.insertDecisions([decision(4, { program: "replay" })]);
+      expect(readdirSync(join(dir, "journal"))).toEqual(["000000000008.ndjson"]);
+    } finally {
+      await reopened.close();
+    }
+    expect(readdirSync(join(dir, "journal"))).toEqual([]);
+    const again = await openStore({ dataDir: dir });
+    expect((await again.queryDecisions({ program: "replay", limit: 100 })).items).toHaveLength(4);
+    await again.close();
+  });
+
+  it("when a segment fills, then writing goes on in the next and a segment is deleted once all its rows are stored", async () => {
+    const dir = tempDir("precept-journal-");
+    const { journal } = DecisionJournal.open(dir, 600);
+    const line = (i: number) => JSON.stringify(decision(i));
+    const a = journal.write([line(1)]);
+    const b = journal.write([line(2), line(3)]);
+    expect(b).not.toBe(a);
+    expect(readdirSync(dir).sort()).toEqual(["000000000001.ndjson", "000000000002.ndjson"]);
+    expect(journal.backlog).toBe(3);
+    journal.ingested(a, 1);
+    expect(readdirSync(dir)).toEqual(["000000000002.ndjson"]);
+    journal.ingested(b, 2);
+    expect(readdirSync(dir)).toEqual(["000000000002.ndjson"]); // still the one being written
+    expect(journal.backlog).toBe(0);
+    journal.close(true);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
