@@ -6,8 +6,13 @@
  *  - the same at 10 connections without the explanation (`?explain=false`);
  *  - batch throughput: 10,000 requests in one NDJSON call, decisions per second.
  * The server and the bare endpoint each run in their own process (as in production); autocannon runs here.
- * Env: BENCH_SECONDS (per run, default 5), BENCH_BATCH (default 10000), BENCH_CONNECTIONS (default 1,10,100),
- * BENCH_LOG_LEVEL (the server's LOG_LEVEL, default info: one log line per request, as in production).
+ * This machine's speed drifts by ±20% from minute to minute, so bare and evaluate runs alternate, BENCH_ROUNDS
+ * times at 10 connections (the goal's figure), and the medians are reported with the evaluate/bare ratio.
+ * With BENCH_PG=1, evaluate is also measured on PostgreSQL (a database made for the run on 127.0.0.1:5432, dropped
+ * after; BENCH_PG_ADMIN overrides the admin URL).
+ * Env: BENCH_SECONDS (per run, default 4), BENCH_ROUNDS (default 3), BENCH_BATCH (default 10000),
+ * BENCH_CONNECTIONS (default 1,10,100), BENCH_LOG_LEVEL (the server's LOG_LEVEL, default info: one log line per
+ * request, as in production).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -16,6 +21,7 @@ import type { AddressInfo } from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
+import pg from "pg";
 import { readTestCases } from "../engine/policy-tests.js";
 
 interface CannonResult {
@@ -29,7 +35,8 @@ type Cannon = (opts: Record<string, unknown>) => Promise<CannonResult>;
 // autocannon ships no types; load it through require and give it the little shape used here.
 const autocannon = createRequire(import.meta.url)("autocannon") as Cannon;
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BATCH = Number(process.env.BENCH_BATCH ?? 10_000);
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? "info";
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,10,100").split(",").map(Number);
@@ -92,11 +99,39 @@ async function load(url: string, body: string, connections: number): Promise<Can
   });
 }
 
-function report(target: string, extra: Record<string, unknown>, r: CannonResult): void {
-  const base = { target, ...extra, requests: r.requests.total, non2xx: r.non2xx, errors: r.errors + r.timeouts };
-  emit("requests-per-second", r.requests.average, "req/s", base);
-  emit("latency-p50", r.latency.p50, "ms", base);
-  emit("latency-p99", r.latency.p99, "ms", base);
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Medians over the rounds of one target. */
+function report(target: string, extra: Record<string, unknown>, runs: CannonResult[]): number {
+  const rps = median(runs.map((r) => r.requests.average));
+  const base = {
+    target, ...extra, rounds: runs.length, requests: runs.reduce((n, r) => n + r.requests.total, 0),
+    non2xx: runs.reduce((n, r) => n + r.non2xx, 0), errors: runs.reduce((n, r) => n + r.errors + r.timeouts, 0),
+    ...(runs.length > 1 ? { each: runs.map((r) => Math.round(r.requests.average)) } : {}),
+  };
+  emit("requests-per-second", rps, "req/s", base);
+  emit("latency-p50", median(runs.map((r) => r.latency.p50)), "ms", base);
+  emit("latency-p99", median(runs.map((r) => r.latency.p99)), "ms", base);
+  return rps;
+}
+
+/** A fresh PostgreSQL database for the replica-store figures, dropped at the end. */
+async function createBenchDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `precept_bench_${process.pid}`;
+  const admin = async (sql: string): Promise<void> => {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 /** One representative request per program: the first shipped test case of its newest version without history. */
@@ -115,30 +150,49 @@ function sampleRequests(): { program: string; version: string; request: unknown;
 
 const dataDir = mkdtempSync(join(tmpdir(), "precept-bench-"));
 const samples = sampleRequests();
+const pgDb = process.env.BENCH_PG === "1" ? await createBenchDatabase(process.env.BENCH_PG_ADMIN ?? "postgres://postgres@127.0.0.1:5432/postgres") : undefined;
+const pgUrl = pgDb?.url;
 const bare = await startProcess("bench/bare-server.ts", {}, "/evaluate");
 const server = await startProcess("server/main.ts", { PRECEPT_DATA_DIR: dataDir }, "/ready");
-emit("setup", 0, "", { logLevel: LOG_LEVEL, seconds: SECONDS, store: "pglite", cores: availableParallelism() });
+const pgServer = pgUrl ? await startProcess("server/main.ts", { PRECEPT_DATA_DIR: dataDir + "-pg", DATABASE_URL: pgUrl }, "/ready") : undefined;
+emit("setup", 0, "", { logLevel: LOG_LEVEL, seconds: SECONDS, rounds: ROUNDS, store: "pglite", cores: availableParallelism() });
+const evaluatePath = (s: (typeof samples)[number], query = ""): string => {
+  const q = [query, s.decisionDate ? `decisionDate=${s.decisionDate}` : ""].filter(Boolean).join("&");
+  return `/v1/programs/${s.program}/versions/${s.version}/evaluate${q ? `?${q}` : ""}`;
+};
 try {
   // Warm both (JIT, evaluator caches, the decision log's first inserts).
   for (const s of samples) {
-    const path = `${server.url}/v1/programs/${s.program}/versions/${s.version}/evaluate`;
-    await autocannon({ url: path, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(s.request), connections: 10, duration: 1 });
+    for (const base of [server, ...(pgServer ? [pgServer] : [])]) {
+      await autocannon({ url: base.url + evaluatePath(s), method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(s.request), connections: 10, duration: 1 });
+    }
   }
   await autocannon({ url: `${bare.url}/evaluate`, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(samples[0]?.request ?? {}), connections: 10, duration: 1 });
 
   for (const connections of CONNECTIONS) {
+    const rounds = connections === 10 ? ROUNDS : 1;
     for (const s of samples) {
       const body = JSON.stringify(s.request);
-      report("bare-express", { program: s.program, connections, bodyBytes: body.length }, await load(`${bare.url}/evaluate`, body, connections));
-      const q = s.decisionDate ? `?decisionDate=${s.decisionDate}` : "";
-      const url = `${server.url}/v1/programs/${s.program}/versions/${s.version}/evaluate${q}`;
-      report("evaluate", { program: s.program, version: s.version, connections, explain: true, bodyBytes: body.length }, await load(url, body, connections));
+      const runs: Record<string, CannonResult[]> = { bare: [], evaluate: [], plain: [], pg: [] };
+      for (let r = 0; r < rounds; r++) {
+        runs.bare!.push(await load(`${bare.url}/evaluate`, body, connections));
+        runs.evaluate!.push(await load(server.url + evaluatePath(s), body, connections));
+        if (connections === 10) runs.plain!.push(await load(server.url + evaluatePath(s, "explain=false"), body, connections));
+        if (connections === 10 && pgServer) runs.pg!.push(await load(pgServer.url + evaluatePath(s), body, connections));
+      }
+      const common = { program: s.program, connections, bodyBytes: body.length };
+      const bareRps = report("bare-express", common, runs.bare!);
+      const evalRps = report("evaluate", { ...common, version: s.version, explain: true }, runs.evaluate!);
+      emit("evaluate-to-bare", evalRps / bareRps, "ratio", { program: s.program, connections, explain: true });
+      if (runs.plain!.length) {
+        const plainRps = report("evaluate", { ...common, version: s.version, explain: false }, runs.plain!);
+        emit("evaluate-to-bare", plainRps / bareRps, "ratio", { program: s.program, connections, explain: false });
+      }
+      if (runs.pg!.length) {
+        const pgRps = report("evaluate", { ...common, version: s.version, explain: true, store: "postgres" }, runs.pg!);
+        emit("evaluate-to-bare", pgRps / bareRps, "ratio", { program: s.program, connections, explain: true, store: "postgres" });
+      }
     }
-  }
-  for (const s of samples) {
-    const q = `?explain=false${s.decisionDate ? `&decisionDate=${s.decisionDate}` : ""}`;
-    const url = `${server.url}/v1/programs/${s.program}/versions/${s.version}/evaluate${q}`;
-    report("evaluate", { program: s.program, version: s.version, connections: 10, explain: false }, await load(url, JSON.stringify(s.request), 10));
   }
 
   // Batch: BATCH requests in one NDJSON call (claim ids varied so each is its own request).
@@ -164,7 +218,10 @@ try {
     emit("batch-decisions-per-second", (BATCH / ms) * 1000, "decisions/s", { target: "evaluate-batch", program: s.program, version: s.version, requests: BATCH, ms: Math.round(ms), bodyBytes: body.length });
   }
 } finally {
+  if (pgServer) await stopProcess(pgServer);
   await stopProcess(server);
   await stopProcess(bare);
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(dataDir + "-pg", { recursive: true, force: true });
+  await pgDb?.drop();
 }

@@ -16,7 +16,7 @@ import { AppError, badRequest, notFound } from "../errors.js";
 import { evaluateOne, keyOf, todayUtc, type EvalOptions, type Evaluated } from "../evaluate.js";
 import type { Entry } from "../registry.js";
 import type { Services } from "../services.js";
-import { findVersion, isDate, param, queryBool, queryDate, unknownProgram, write } from "./common.js";
+import { findVersion, isDate, param, queryBool, queryDate, sendJson, unknownProgram, write } from "./common.js";
 
 type BatchItem = { value: unknown } | { error: AppError };
 
@@ -94,7 +94,7 @@ export function evaluateRouter(s: Services): Router {
     const opts = evalOptions(req, true);
     const request = await readJson(req, s.config.bodyLimit);
     const ev = await decideAndLog(s, entry, request, { ...opts, startedAt });
-    res.json(ev.answer);
+    sendJson(res, ev.answer);
   });
 
   r.post("/v1/programs/:program/evaluate", service, async (req, res) => {
@@ -122,7 +122,7 @@ export function evaluateRouter(s: Services): Router {
     }
     const ev = await decideAndLog(s, entry, request, { ...opts, startedAt });
     res.setHeader("x-precept-version", entry.version);
-    res.json(ev.answer);
+    sendJson(res, ev.answer);
   });
 
   r.post("/v1/programs/:program/versions/:version/evaluate-batch", service, async (req, res) => {
