@@ -14,6 +14,7 @@ import {
 } from "../body.js";
 import { AppError, badRequest, notFound } from "../errors.js";
 import { evaluateOne, keyOf, todayUtc, type EvalOptions, type Evaluated } from "../evaluate.js";
+import { isAcceptedTwice } from "../store/sql-store.js";
 import type { Entry } from "../registry.js";
 import type { Services } from "../services.js";
 import { findVersion, isDate, param, queryBool, queryDate, sendJson, unknownProgram, write } from "./common.js";
@@ -25,18 +26,66 @@ function evalOptions(req: Request, explainByDefault: boolean): Omit<EvalOptions,
   return { explain: queryBool(req, "explain", explainByDefault), ...(decisionDate ? { decisionDate } : {}) };
 }
 
+/** How often a decision is made again after another replica accepted the same request key first. */
+const RACE_RETRIES = 3;
+
 /** Evaluate, log, answer: the shared tail of both single-request endpoints. */
 async function decideAndLog(s: Services, entry: Entry, request: unknown, opts: EvalOptions): Promise<Evaluated> {
   const key = s.store.shared ? keyOf(entry, request) : undefined;
   if (key !== undefined) await s.accepted.refresh(entry.program, [key]);
-  const ev = evaluateOne(entry, request, s.accepted, opts);
-  try {
-    await s.decisions.append([ev.record]);
-  } catch (err) {
-    if (ev.accepted) s.accepted.remove(entry.program, ev.accepted.key, ev.accepted.ref);
-    throw new AppError(503, "log-unavailable", "the decision could not be logged, so it is not given", { cause: String(err) });
+  for (let attempt = 0; ; attempt++) {
+    const ev = evaluateOne(entry, request, s.accepted, opts);
+    try {
+      await s.decisions.append([ev.record]);
+      return ev;
+    } catch (err) {
+      if (ev.accepted) s.accepted.remove(entry.program, ev.accepted.key, ev.accepted.ref);
+      // Another replica logged an acceptance of this key first: learn it and decide again (now a duplicate).
+      if (key !== undefined && isAcceptedTwice(err) && attempt < RACE_RETRIES) {
+        await s.accepted.refresh(entry.program, [key]);
+        continue;
+      }
+      throw new AppError(503, "log-unavailable", "the decision could not be logged, so it is not given", { cause: String(err) });
+    }
   }
-  return ev;
+}
+
+/** One chunk of a batch decided and logged; lines are the answers in order. */
+async function decideChunk(
+  s: Services, entry: Entry, chunk: BatchItem[], first: number, opts: Omit<EvalOptions, "startedAt">,
+): Promise<string[]> {
+  const keys = s.store.shared ? chunk.flatMap((it) => ("value" in it ? [keyOf(entry, it.value)] : [])).filter((k) => k !== undefined) : [];
+  if (keys.length > 0) await s.accepted.refresh(entry.program, keys);
+  for (let attempt = 0; ; attempt++) {
+    const lines: string[] = [];
+    const evaluated: Evaluated[] = [];
+    let index = first;
+    for (const item of chunk) {
+      if ("error" in item) {
+        lines.push(JSON.stringify(errorItem(index++, item.error)));
+        continue;
+      }
+      try {
+        const ev = evaluateOne(entry, item.value, s.accepted, { ...opts, startedAt: performance.now() });
+        evaluated.push(ev);
+        lines.push(JSON.stringify(ev.answer));
+      } catch (e) {
+        lines.push(JSON.stringify(errorItem(index, e)));
+      }
+      index++;
+    }
+    try {
+      await s.decisions.append(evaluated.map((e) => e.record));
+      return lines;
+    } catch (err) {
+      for (const e of evaluated) if (e.accepted) s.accepted.remove(entry.program, e.accepted.key, e.accepted.ref);
+      if (keys.length > 0 && isAcceptedTwice(err) && attempt < RACE_RETRIES) {
+        await s.accepted.refresh(entry.program, keys);
+        continue;
+      }
+      throw new AppError(503, "log-unavailable", "decisions could not be logged, so they are not given", { cause: String(err) });
+    }
+  }
 }
 
 function errorItem(index: number, err: unknown): object {
@@ -143,32 +192,8 @@ export function evaluateRouter(s: Services): Router {
     let index = 0;
     let first = true;
     for await (const chunk of chunks) {
-      if (s.store.shared) {
-        const keys = chunk.flatMap((it) => ("value" in it ? [keyOf(entry, it.value)] : [])).filter((k) => k !== undefined);
-        await s.accepted.refresh(entry.program, keys);
-      }
-      const lines: string[] = [];
-      const evaluated: Evaluated[] = [];
-      for (const item of chunk) {
-        if ("error" in item) {
-          lines.push(JSON.stringify(errorItem(index++, item.error)));
-          continue;
-        }
-        try {
-          const ev = evaluateOne(entry, item.value, s.accepted, { ...opts, startedAt: performance.now() });
-          evaluated.push(ev);
-          lines.push(JSON.stringify(ev.answer));
-        } catch (e) {
-          lines.push(JSON.stringify(errorItem(index, e)));
-        }
-        index++;
-      }
-      try {
-        await s.decisions.append(evaluated.map((e) => e.record));
-      } catch (err) {
-        for (const e of evaluated) if (e.accepted) s.accepted.remove(entry.program, e.accepted.key, e.accepted.ref);
-        throw new AppError(503, "log-unavailable", "decisions could not be logged, so they are not given", { cause: String(err) });
-      }
+      const lines = await decideChunk(s, entry, chunk, index, opts);
+      index += chunk.length;
       if (!started) {
         res.status(200).type(ndjson ? "application/x-ndjson" : "application/json");
         if (!ndjson) res.write("[");

@@ -4,7 +4,7 @@
  *    decides which of two concurrent publishes wins (INSERT … ON CONFLICT DO NOTHING; the loser sees 0 rows).
  *    `compiled` is kept as text so its bytes (and therefore its hash) survive the round trip unchanged.
  *  - decisions: the decision log; `seq` orders it and pages it, `id` is the public decision id,
- *    `dup_key` holds the duplicate-detection key of accepted requests (usms-claim) under a partial index.
+ *    `dup_key` holds the duplicate-detection key of accepted requests (usms-claim), unique per program.
  *    `request` and `decision` are `json`, not `jsonb`: the log is written on every evaluation and read rarely, and
  *    json only validates where jsonb re-encodes (measured in PGlite: 0.16 against 0.26 ms of CPU a row at batches
  *    of ten); `request->>'field'` works on both, and a jsonb index can still be built on a cast if one is needed.
@@ -16,6 +16,7 @@ import type {
 } from "./types.js";
 
 export const VERSION_CHANNEL = "precept_versions";
+const ACCEPTED_ONCE = "decisions_accepted_once";
 // Arbitrary constant: serializes schema creation when several replicas start at once.
 const MIGRATION_LOCK = 727_274_001;
 
@@ -47,8 +48,22 @@ const SCHEMA = [
      request_ref text)`,
   `CREATE INDEX IF NOT EXISTS decisions_program_seq ON decisions (program, seq)`,
   `CREATE INDEX IF NOT EXISTS decisions_decided_at ON decisions (decided_at)`,
-  `CREATE INDEX IF NOT EXISTS decisions_dup_key ON decisions (program, dup_key) WHERE dup_key IS NOT NULL`,
+  // A request key is accepted once per program: two replicas accepting the same claim in the same instant cannot
+  // both log it, and the loser evaluates again and finds the winner. A log written before this index existed may
+  // hold a key twice; only the first acceptance is ever answered (findAcceptedKeys), so later ones lose the key.
+  `UPDATE decisions d SET dup_key = NULL
+     WHERE dup_key IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = '${ACCEPTED_ONCE}')
+       AND EXISTS (SELECT 1 FROM decisions e WHERE e.program = d.program AND e.dup_key = d.dup_key AND e.seq < d.seq)`,
+  `CREATE UNIQUE INDEX IF NOT EXISTS ${ACCEPTED_ONCE} ON decisions (program, dup_key) WHERE dup_key IS NOT NULL`,
+  `DROP INDEX IF EXISTS decisions_dup_key`,
 ];
+
+/** True for the error of logging a second acceptance of one request key (another replica accepted it first). */
+export function isAcceptedTwice(err: unknown): boolean {
+  const e = err as { code?: unknown; constraint?: unknown; message?: unknown } | null;
+  return e?.code === "23505" && (e.constraint === ACCEPTED_ONCE || String(e.message).includes(ACCEPTED_ONCE));
+}
 
 /** Creates the tables if needed (idempotent, safe when replicas start together). */
 export async function migrate(db: Db): Promise<void> {

@@ -1,11 +1,11 @@
 /**
  * Two server processes on one real PostgreSQL database (a fresh one, dropped after): a version published through
- * one is served by the other at once, a concurrent publish across both yields one 201, and a claim accepted on
- * one makes the same claim on the other a duplicate.
+ * one is served by the other at once, a concurrent publish across both yields one 201, a claim accepted on one
+ * makes the same claim on the other a duplicate, even when both arrive at the same instant.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoVersion } from "./fixtures/sources.js";
-import { call, claim, createPgDatabase, eventually, FIXTURES, removeTempDirs, spawnServer, tempDir, type Spawned, type TestDatabase } from "./helpers.js";
+import { call, claim, createPgDatabase, eventually, FIXTURES, ndjson, removeTempDirs, spawnServer, tempDir, type Spawned, type TestDatabase } from "./helpers.js";
 
 let db: TestDatabase;
 let a: Spawned;
@@ -70,6 +70,29 @@ describe("two replicas on PostgreSQL", () => {
     const second = await call(b.url, "/v1/programs/demo-claim/versions/2020.1/evaluate", { body: claim("X-2", { member: { id: "CROSS" } }) });
     expect(second.body.outcome).toBe("invalid");
     expect(second.body.attributes.duplicateOf).toBe("X-1");
+  });
+
+  it("when the same claim reaches both replicas at the same instant, then exactly one accepts it", async () => {
+    // Twenty pairs at once, single requests and batches: each replica looks the key up, finds nothing and accepts;
+    // the database refuses the second acceptance and that replica decides again.
+    const singles = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => [a, b].map((s, j) =>
+        call(s.url, "/v1/programs/demo-claim/versions/2020.1/evaluate", { body: claim(`RACE-${i}-${j}`, { member: { id: `RACE-${i}` } }) }))).flat(),
+    );
+    const batchBody = (j: number) => Array.from({ length: 10 }, (_, i) => JSON.stringify(claim(`BRACE-${i}-${j}`, { member: { id: `BRACE-${i}` } }))).join("\n");
+    const batches = await Promise.all([a, b].map((s, j) =>
+      call(s.url, "/v1/programs/demo-claim/versions/2020.1/evaluate-batch", { body: batchBody(j), headers: { "content-type": "application/x-ndjson" } })));
+    expect([...singles, ...batches].map((r) => r.status)).toEqual(Array(22).fill(200));
+    const [ba, bb] = batches.map((r) => ndjson(r.text));
+    const pairs: [any, string, any, string][] = [
+      ...Array.from({ length: 10 }, (_, i): [any, string, any, string] => [singles[2 * i]!.body, `RACE-${i}-0`, singles[2 * i + 1]!.body, `RACE-${i}-1`]),
+      ...Array.from({ length: 10 }, (_, i): [any, string, any, string] => [ba![i], `BRACE-${i}-0`, bb![i], `BRACE-${i}-1`]),
+    ];
+    for (const [x, xid, y, yid] of pairs) {
+      expect([x.outcome, y.outcome].sort(), `${xid} / ${yid}`).toEqual(["invalid", "valid"]);
+      const [winner, loser] = x.outcome === "valid" ? [xid, y] : [yid, x];
+      expect(loser.attributes.duplicateOf).toBe(winner);
+    }
   });
 
   it("when decisions are made on both, then either reads the shared log", async () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CompiledPolicy } from "../../dsl/index.js";
 import { openStore, type Store } from "../../server/store/index.js";
 import { DecisionJournal } from "../../server/store/journal.js";
+import { isAcceptedTwice } from "../../server/store/sql-store.js";
 import type { DecisionRecord } from "../../server/store/types.js";
 import { createPgDatabase, freshDataDir, removeTempDirs, tempDir, type TestDatabase } from "./helpers.js";
 
@@ -94,18 +95,23 @@ describe.each(backends)("store on %s", (_name, open) => {
     expect(await store.countDecisions()).toBeGreaterThanOrEqual(25);
   });
 
-  it("when accepted keys are logged, then they are found by program and key, the first acceptance winning", async () => {
+  it("when accepted keys are logged, then they are found by program and key, and a key is accepted once per program", async () => {
     await store.insertDecisions([
       decision(100, { program: "k", dupKey: '["a",1]', requestRef: "C-first" }),
-      decision(101, { program: "k", dupKey: '["a",1]', requestRef: "C-second" }),
       decision(102, { program: "k", dupKey: '["b",2]' }),
       decision(103, { program: "other", dupKey: '["a",1]', requestRef: "C-other" }),
     ]);
     const found = await store.findAcceptedKeys("k", ['["a",1]', '["zzz"]']);
     expect(found).toEqual([{ program: "k", key: '["a",1]', ref: "C-first" }]);
     const all = await store.loadAcceptedKeys();
-    expect(all.filter((k) => k.program === "k").map((k) => k.key)).toEqual(['["a",1]', '["a",1]', '["b",2]']);
+    expect(all.filter((k) => k.program === "k").map((k) => k.key)).toEqual(['["a",1]', '["b",2]']);
     expect(all.find((k) => k.key === '["b",2]')!.ref).toMatch(/^d-102/);
+    if (store.kind === "postgres") {
+      // What a second replica meets when it accepted the same key an instant later: the insert is refused.
+      const err = await store.insertDecisions([decision(101, { program: "k", dupKey: '["a",1]', requestRef: "C-second" })]).catch((e: unknown) => e);
+      expect(isAcceptedTwice(err)).toBe(true);
+      expect(isAcceptedTwice(new Error("duplicate key value violates unique constraint \"decisions_id_key\""))).toBe(false);
+    }
   });
 
   it("when 5,000 decisions go in one insert, then all are stored", async () => {
