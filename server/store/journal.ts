@@ -79,9 +79,15 @@ export class DecisionJournal {
   write(texts: readonly string[]): Segment {
     const buf = Buffer.from(texts.join("\n") + "\n", "utf8");
     const seg = this.segmentFor(buf.length);
-    // A short write leaves a torn line that replay skips; the caller sees the error and answers 503.
     let off = 0;
-    while (off < buf.length) off += writeSync(seg.fd!, buf, off, buf.length - off);
+    try {
+      while (off < buf.length) off += writeSync(seg.fd!, buf, off, buf.length - off);
+    } catch (err) {
+      // The caller answers 503 for these rows. Part of them may be on disk as a torn last line: end the segment
+      // there, so that no later, answered line is glued to it (replay skips exactly the torn tail).
+      this.endCurrent();
+      throw err;
+    }
     seg.bytes += buf.length;
     seg.written += texts.length;
     return seg;
@@ -114,17 +120,26 @@ export class DecisionJournal {
   private segmentFor(bytes: number): Segment {
     const cur = this.current;
     if (cur && (cur.bytes === 0 || cur.bytes + bytes <= this.segmentBytes)) return cur;
-    if (cur) {
-      closeSync(cur.fd!);
-      cur.fd = undefined;
-      this.current = undefined;
-      this.retire(cur);
-    }
+    if (cur) this.endCurrent();
     const path = join(this.dir, `${String(this.next++).padStart(12, "0")}.ndjson`);
     const seg: Segment = { path, written: 0, ingested: 0, bytes: 0, fd: openSync(path, "a") };
     this.live.push(seg);
     this.current = seg;
     return seg;
+  }
+
+  /** Stops writing to the current segment; it is deleted once its rows are stored. */
+  private endCurrent(): void {
+    const cur = this.current;
+    if (!cur) return;
+    this.current = undefined;
+    try {
+      if (cur.fd !== undefined) closeSync(cur.fd);
+    } catch {
+      // already closed: nothing more to write there anyway
+    }
+    cur.fd = undefined;
+    this.retire(cur);
   }
 
   private retire(seg: Segment): void {

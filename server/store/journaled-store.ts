@@ -201,7 +201,8 @@ export class JournaledStore implements Store {
   /** Stores the backlog (unless the database is failing: then the journal keeps it for the next start) and closes. */
   async close(): Promise<void> {
     if (this.closed) return;
-    if (!this.failing) await this.settled();
+    // Wait for the backlog while inserts succeed; stop waiting as soon as one fails.
+    while (this.backlog > 0 && !this.failing) await Promise.race([this.settled(), new Promise((r) => setTimeout(r, 100))]);
     this.closed = true;
     const everythingStored = this.backlog === 0;
     this.journal.close(everythingStored);

@@ -2,7 +2,7 @@
  * The store contract, run against both databases: the embedded PGlite and the real PostgreSQL on 127.0.0.1:5432
  * (a fresh database per run, dropped after); then the embedded store's decision journal: replay after a crash, segments.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CompiledPolicy } from "../../dsl/index.js";
@@ -188,5 +188,21 @@ describe("decision journal (embedded store)", () => {
     expect(journal.backlog).toBe(0);
     journal.close(true);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("when a write fails, then it throws and the next write starts a new segment, so no answered line joins a torn one", async () => {
+    const dir = tempDir("precept-journal-");
+    const { journal } = DecisionJournal.open(dir);
+    const line = (i: number) => JSON.stringify(decision(i));
+    const a = journal.write([line(1)]);
+    closeSync(a.fd!); // the disk refusing: the next write fails
+    expect(() => journal.write([line(2)])).toThrow();
+    const third = line(3);
+    const b = journal.write([third]);
+    expect(b).not.toBe(a);
+    expect(readFileSync(b.path, "utf8")).toBe(third + "\n");
+    journal.ingested(a, 1);
+    expect(readdirSync(dir)).toEqual(["000000000002.ndjson"]);
+    journal.close(true);
   });
 });
