@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { CompiledPolicy } from "../dsl/compiled.js";
+import { testCaseIssues } from "./test-case-schema.js";
 import type { CaseResult, PolicyTestCase } from "./test-cases.js";
 
 export { caseContext, compareDecision, runTestCases, type CaseResult, type PolicyTestCase } from "./test-cases.js";
@@ -17,6 +18,8 @@ export function readTestCases(file: string): PolicyTestCase[] {
   if (!existsSync(file)) return [];
   const data = parseYaml(readFileSync(file, "utf8")) as unknown;
   if (!Array.isArray(data)) throw new Error(`${file}: expected a list of test cases`);
+  const issues = testCaseIssues(data);
+  if (issues.length > 0) throw new Error(`${file}: ${issues.slice(0, 5).map((i) => `${i.path} ${i.message}`).join("; ")}`);
   return data as PolicyTestCase[];
 }
 

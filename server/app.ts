@@ -12,6 +12,7 @@ import { healthRouter } from "./routes/health.js";
 import { openapiRouter } from "./routes/openapi.js";
 import { programsRouter } from "./routes/programs.js";
 import { simulationsRouter } from "./routes/simulations.js";
+import { testsRouter } from "./routes/tests.js";
 import type { Services } from "./services.js";
 
 export function createApp(s: Services): Express {
@@ -29,6 +30,7 @@ export function createApp(s: Services): Express {
   app.use(healthRouter(s));
   app.use(openapiRouter(s));
   app.use(programsRouter(s));
+  app.use(testsRouter(s));
   app.use(decisionsRouter(s));
   app.use(simulationsRouter(s));
   if (existsSync(s.config.editorDir)) {

@@ -4,6 +4,7 @@
  * drift from what the server accepts. Evaluate paths are emitted per program (a templated `{program}` path could
  * not name a different body schema per program); the rest are generic.
  */
+import { TEST_CASE_SCHEMA, TEST_CASES_SCHEMA } from "../engine/test-case-schema.js";
 import type { Registry, Entry } from "./registry.js";
 import { simulationOpenApiPaths } from "./routes/simulations.js";
 
@@ -97,7 +98,21 @@ function commonComponents(): Schema {
         hash: { type: "string" }, publishedAt: { type: "string", format: "date-time" },
       },
     },
-    SourceBody: { type: "object", required: ["source"], properties: { source: { type: "string", description: "the policy file: YAML envelope and DSL" } } },
+    SourceBody: {
+      type: "object", required: ["source"],
+      properties: {
+        source: { type: "string", description: "the policy file: YAML envelope and DSL" },
+        tests: { ...TEST_CASES_SCHEMA, description: "the version's test cases, stored with it" },
+      },
+    },
+    TestCase: TEST_CASE_SCHEMA,
+    Tests: {
+      type: "object",
+      properties: {
+        program: { type: "string" }, version: { type: "string" }, origin: { enum: ["shipped", "api", null] },
+        updatedAt: { type: ["string", "null"], format: "date-time" }, cases: { type: "array", items: ref("TestCase") },
+      },
+    },
   };
 }
 
@@ -218,6 +233,27 @@ export function buildOpenApi(registry: Registry): object {
           parameters: [{ name: "program", in: "path", required: true, schema: { type: "string" } }],
           requestBody: { required: true, content: json(ref("SourceBody")) },
           responses: { 201: { description: "published", content: json(ref("VersionSummary")) }, ...errorResponses(400, 401, 403, 409, 413, 415, 422) },
+        },
+      },
+      "/v1/programs/{program}/versions/{version}/tests": {
+        parameters: [
+          { name: "program", in: "path", required: true, schema: { type: "string" } },
+          { name: "version", in: "path", required: true, schema: { type: "string" } },
+        ],
+        get: {
+          operationId: "getTests", summary: "A version's test cases (empty when it has none)",
+          responses: { 200: { description: "the cases", content: json(ref("Tests")) }, ...errorResponses(401, 403, 404) },
+        },
+        put: {
+          ...sec("author"), operationId: "saveTests", summary: "Replace a version's test cases; answers how each runs under the version",
+          requestBody: { required: true, content: json({ type: "object", required: ["cases"], properties: { cases: { type: "array", items: ref("TestCase") } } }) },
+          responses: {
+            200: {
+              description: "saved",
+              content: json({ allOf: [ref("Tests"), { type: "object", properties: { results: { type: "array", items: { type: "object", properties: { name: { type: "string" }, passed: { type: "boolean" }, problems: { type: "array", items: { type: "string" } } } } } } }] }),
+            },
+            ...errorResponses(400, 401, 403, 404, 413, 415, 422),
+          },
         },
       },
       "/v1/compile": {

@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import type { PolicyHost } from "../dsl/index.js";
 import { loadPolicyDir } from "../engine/policy-files.js";
+import { readTestCases, testsFileFor } from "../engine/policy-tests.js";
 import { type Auth, createAuth } from "./auth.js";
 import type { ServerConfig } from "./config.js";
 import { DecisionLog } from "./decision-log.js";
@@ -49,6 +50,7 @@ export async function seedShipped(
       log.error({ file: f.file, diagnostics: f.diagnostics.filter((d) => d.severity === "error").slice(0, 5) }, "shipped policy does not compile");
       continue;
     }
+    await seedShippedTests(store, f.program, f.version, testsFileFor(f.file), log);
     const have = stored.get(`${f.program}\u0000${f.version}`);
     if (have !== undefined) {
       if (have !== f.compiled.hash) {
@@ -69,6 +71,16 @@ export async function seedShipped(
     if (ok) inserted++;
   }
   return { inserted, failed };
+}
+
+/** A shipped tests file is stored with its version, and refreshed when it changes, unless an author saved cases. */
+async function seedShippedTests(store: Store, program: string, version: string, file: string, log: Logger): Promise<void> {
+  if (!existsSync(file)) return;
+  try {
+    if (await store.putTests(program, version, readTestCases(file), "shipped")) log.info({ program, version, file }, "shipped test cases stored");
+  } catch (err) {
+    log.error({ program, version, file, err: String(err) }, "shipped test cases not stored");
+  }
 }
 
 export interface OpenOptions {

@@ -2,7 +2,7 @@
  * The registry over HTTP:
  *   GET  /v1/programs                                  programs with their versions (any role)
  *   GET  /v1/programs/:program/versions/:version       source, metadata, compiled hash (?include=compiled)
- *   POST /v1/programs/:program/versions                publish `{ source }` (author): 201, 409, 422
+ *   POST /v1/programs/:program/versions                publish `{ source, tests? }` (author): 201, 409, 422
  *   POST /v1/compile                                   `{ program?, source }` → diagnostics, compiled (author)
  */
 import { Router } from "express";
@@ -13,6 +13,7 @@ import { AppError, badRequest } from "../errors.js";
 import type { Entry } from "../registry.js";
 import type { Services } from "../services.js";
 import { findVersion, param, queryString } from "./common.js";
+import { casesFrom } from "./tests.js";
 
 export function summary(e: Entry): Record<string, unknown> {
   return {
@@ -92,11 +93,14 @@ export function programsRouter(s: Services): Router {
 
   r.post("/v1/programs/:program/versions", author, async (req, res) => {
     const program = param(req, "program");
-    const source = sourceOf(requireObject(await readJson(req, s.config.bodyLimit)));
+    const body = requireObject(await readJson(req, s.config.bodyLimit));
+    const source = sourceOf(body);
     const { compiled, diagnostics } = compilePolicy(source, s.host);
     if (!compiled || hasErrors(diagnostics)) {
       throw new AppError(422, "policy-invalid", "the policy does not compile", { diagnostics });
     }
+    // Checked before anything is stored, so a bad case leaves no version behind.
+    const tests = body.tests === undefined ? undefined : casesFrom(body.tests, "/tests", compiled.outcomes);
     if (compiled.program !== program) {
       throw new AppError(422, "program-mismatch", `the envelope says program \`${compiled.program}\`, the path \`${program}\``, {
         diagnostics: [serverDiagnostic("server/program-mismatch", `program \`${compiled.program}\` published under \`${program}\``)],
@@ -126,6 +130,7 @@ export function programsRouter(s: Services): Router {
       await s.registry.lookup(program, compiled.version).catch(() => undefined);
       throw exists();
     }
+    if (tests) await s.store.putTests(program, compiled.version, tests, "api");
     const rec = await s.store.getVersion(program, compiled.version);
     const entry = s.registry.add(rec!);
     req.log.info({ program, version: entry.version, hash: entry.hash }, "version published");

@@ -12,7 +12,7 @@ import type { Logger } from "pino";
 import { DecisionJournal, type Segment } from "./journal.js";
 import type { SqlStore } from "./sql-store.js";
 import type {
-  AcceptedKey, DecisionPage, DecisionQuery, DecisionRecord, NewVersion, Store, VersionRecord,
+  AcceptedKey, DecisionPage, DecisionQuery, DecisionRecord, NewVersion, Store, TestsRecord, VersionRecord,
 } from "./types.js";
 
 /** Decisions journaled together, as their JSON texts. */
@@ -188,6 +188,14 @@ export class JournaledStore implements Store {
 
   insertVersion(v: NewVersion): Promise<boolean> {
     return this.inner.insertVersion(v);
+  }
+
+  getTests(program: string, version: string): Promise<TestsRecord | undefined> {
+    return this.inner.getTests(program, version);
+  }
+
+  putTests(program: string, version: string, cases: readonly unknown[], origin: "shipped" | "api"): Promise<boolean> {
+    return this.inner.putTests(program, version, cases, origin);
   }
 
   onVersionPublished(cb: (program: string, version: string) => void): Promise<() => Promise<void>> {

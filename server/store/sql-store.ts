@@ -3,6 +3,7 @@
  *  - versions: one row per published version, primary key (program, version): the database, not the app,
  *    decides which of two concurrent publishes wins (INSERT … ON CONFLICT DO NOTHING; the loser sees 0 rows).
  *    `compiled` is kept as text so its bytes (and therefore its hash) survive the round trip unchanged.
+ *  - version_tests: a version's test cases (JSON text), replaceable, unlike the version itself.
  *  - decisions: the decision log; `seq` orders it and pages it, `id` is the public decision id,
  *    `dup_key` holds the duplicate-detection key of accepted requests (usms-claim), unique per program.
  *    `request` and `decision` are `json`, not `jsonb`: the log is written on every evaluation and read rarely, and
@@ -12,7 +13,7 @@
 import type { CompiledPolicy } from "../../dsl/index.js";
 import type { Db, Queryable } from "./db.js";
 import type {
-  AcceptedKey, DecisionPage, DecisionQuery, DecisionRecord, NewVersion, Store, VersionRecord,
+  AcceptedKey, DecisionPage, DecisionQuery, DecisionRecord, NewVersion, Store, TestsRecord, VersionRecord,
 } from "./types.js";
 
 export const VERSION_CHANNEL = "precept_versions";
@@ -32,6 +33,13 @@ const SCHEMA = [
      status       text        NOT NULL DEFAULT 'published',
      origin       text        NOT NULL DEFAULT 'api',
      published_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (program, version))`,
+  `CREATE TABLE IF NOT EXISTS version_tests (
+     program    text        NOT NULL,
+     version    text        NOT NULL,
+     cases      text        NOT NULL,
+     origin     text        NOT NULL,
+     updated_at timestamptz NOT NULL DEFAULT now(),
      PRIMARY KEY (program, version))`,
   `CREATE TABLE IF NOT EXISTS decisions (
      seq         bigserial   PRIMARY KEY,
@@ -196,6 +204,29 @@ export class SqlStore implements Store {
       [v.program, v.version, v.source, JSON.stringify(v.compiled), v.hash, v.effective, v.end ?? null, v.origin],
     );
     return r.rows.length === 1;
+  }
+
+  async getTests(program: string, version: string): Promise<TestsRecord | undefined> {
+    const r = await this.db.query<{ cases: string; origin: "shipped" | "api"; updated_at: Date | string }>(
+      "SELECT cases, origin, updated_at FROM version_tests WHERE program = $1 AND version = $2",
+      [program, version],
+    );
+    const row = r.rows[0];
+    return row ? { program, version, cases: JSON.parse(row.cases) as unknown[], origin: row.origin, updatedAt: iso(row.updated_at) } : undefined;
+  }
+
+  async putTests(program: string, version: string, cases: readonly unknown[], origin: "shipped" | "api"): Promise<boolean> {
+    // Shipped cases refresh only shipped cases, and only when the file changed; saved cases always win.
+    const onConflict =
+      origin === "api"
+        ? "DO UPDATE SET cases = EXCLUDED.cases, origin = 'api', updated_at = now()"
+        : "DO UPDATE SET cases = EXCLUDED.cases, updated_at = now() WHERE version_tests.origin = 'shipped' AND version_tests.cases <> EXCLUDED.cases";
+    const r = await this.db.query(
+      `INSERT INTO version_tests (program, version, cases, origin) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (program, version) ${onConflict}`,
+      [program, version, JSON.stringify(cases), origin],
+    );
+    return r.rowCount > 0;
   }
 
   insertDecisions(rows: readonly DecisionRecord[], opts: { skipExisting?: boolean } = {}): Promise<void> {

@@ -36,6 +36,16 @@ export interface DecisionRecord {
   readonly requestRef?: string;
 }
 
+/** A version's test cases. Unlike the version, they can be replaced: an author adds cases to a published version. */
+export interface TestsRecord {
+  readonly program: string;
+  readonly version: string;
+  readonly cases: readonly unknown[];
+  /** `shipped` (policies/<program>/<version>.tests.yaml, refreshed at start) or `api` (saved over HTTP: kept). */
+  readonly origin: "shipped" | "api";
+  readonly updatedAt: string;
+}
+
 export interface DecisionQuery {
   readonly program?: string;
   readonly version?: string;
@@ -70,6 +80,13 @@ export interface Store {
   getVersion(program: string, version: string): Promise<VersionRecord | undefined>;
   /** Inserts unless (program, version) exists; true when this call inserted it. Notifies listeners atomically. */
   insertVersion(v: NewVersion): Promise<boolean>;
+  /** The version's test cases, if any were stored. */
+  getTests(program: string, version: string): Promise<TestsRecord | undefined>;
+  /**
+   * Stores a version's test cases. `api` replaces whatever is there; `shipped` only creates or refreshes cases that
+   * came from the shipped file, never cases an author saved. True when something was written.
+   */
+  putTests(program: string, version: string, cases: readonly unknown[], origin: "shipped" | "api"): Promise<boolean>;
   insertDecisions(rows: readonly DecisionRecord[]): Promise<void>;
   queryDecisions(q: DecisionQuery): Promise<DecisionPage>;
   countDecisions(): Promise<number>;

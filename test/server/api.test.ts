@@ -303,6 +303,67 @@ describe("decision log", () => {
   });
 });
 
+describe("test cases", () => {
+  const T = "/v1/programs/demo-claim/versions/2020.1/tests";
+  const good = { name: "dental is not covered", request: claim("TC-1", { category: "dental" }), want: { outcome: "invalid", reasons: ["not-covered"] } };
+
+  it("when a shipped version's tests are read, then they are the shipped file's cases", async () => {
+    const r = await call(url, T);
+    expect(r.status).toBe(200);
+    expect(r.body.origin).toBe("shipped");
+    expect(r.body.cases.map((c: any) => c.name)).toEqual(["a covered lab claim is valid", "a costly claim is reviewed"]);
+  });
+
+  it("when cases are saved, then they replace the old ones, say how each runs, and are read back", async () => {
+    const failing = { ...good, name: "wrongly expected", want: { outcome: "valid" } };
+    const put = await call(url, T, { method: "PUT", body: { cases: [good, failing] } });
+    expect(put.status).toBe(200);
+    expect(put.body.origin).toBe("api");
+    expect(put.body.results).toEqual([
+      { name: good.name, passed: true, problems: [] },
+      { name: "wrongly expected", passed: false, problems: ["outcome: want valid, got invalid"] },
+    ]);
+    const got = await call(url, T);
+    expect(got.body.cases).toEqual([good, failing]);
+    expect(got.body.origin).toBe("api");
+  });
+
+  it("when a version is published with tests, then its tests are those; without, it has none", async () => {
+    const source = demoVersion("2040.1", "2040-01-01");
+    const pub = await call(url, "/v1/programs/demo-claim/versions", { body: { source, tests: [good] } });
+    expect(pub.status).toBe(201);
+    expect((await call(url, "/v1/programs/demo-claim/versions/2040.1/tests")).body.cases).toEqual([good]);
+    const bare = await call(url, "/v1/programs/demo-claim/versions", { body: { source: demoVersion("2041.1", "2041-01-01") } });
+    expect(bare.status).toBe(201);
+    expect((await call(url, "/v1/programs/demo-claim/versions/2041.1/tests")).body).toMatchObject({ cases: [], origin: null });
+  });
+
+  it("when cases are malformed or want an unknown outcome, then 400 or 422 with each path, and nothing is stored", async () => {
+    const before = (await call(url, T)).body.cases;
+    const bad = await call(url, T, { method: "PUT", body: { cases: [good, { name: "", request: {}, want: { reasons: [1] }, wants: {} }] } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe("invalid-body");
+    expect(bad.body.error.details.errors.map((e: any) => e.path).sort()).toEqual(["/cases/1/name", "/cases/1/want/outcome", "/cases/1/want/reasons/0", "/cases/1/wants"]);
+    const notList = await call(url, T, { method: "PUT", body: { cases: "all of them" } });
+    expect(notList.status).toBe(400);
+    expect(notList.body.error.details.errors[0].path).toBe("/cases");
+    const unknown = await call(url, T, { method: "PUT", body: { cases: [{ ...good, want: { outcome: "approved" } }] } });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.error).toMatchObject({ code: "unknown-outcome", details: { errors: [{ path: "/cases/0/want/outcome" }] } });
+    expect((await call(url, T)).body.cases).toEqual(before);
+    // Publishing with a bad case stores neither the version nor the cases.
+    const pub = await call(url, "/v1/programs/demo-claim/versions", { body: { source: demoVersion("2042.1", "2042-01-01"), tests: [{ name: "x" }] } });
+    expect(pub.status).toBe(400);
+    expect(pub.body.error.details.errors.map((e: any) => e.path).sort()).toEqual(["/tests/0/request", "/tests/0/want"]);
+    expect((await call(url, "/v1/programs/demo-claim/versions/2042.1")).status).toBe(404);
+  });
+
+  it("when the version is unknown, then 404", async () => {
+    expect((await call(url, "/v1/programs/demo-claim/versions/1999.9/tests")).status).toBe(404);
+    expect((await call(url, "/v1/programs/nope/versions/1/tests", { method: "PUT", body: { cases: [] } })).status).toBe(404);
+  });
+});
+
 describe("openapi", () => {
   it("when /openapi.json is read, then it is OpenAPI 3.1 and its request schema is the compiled policy's", async () => {
     const doc = await call(url, "/openapi.json");
@@ -315,7 +376,8 @@ describe("openapi", () => {
     const op = doc.body.paths["/v1/programs/demo-claim/versions/{version}/evaluate"].post;
     expect(op.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/demo-claim.Request" });
     expect(op.parameters[0].schema.enum).toContain("2020.1");
-    for (const p of ["/health", "/v1/programs", "/v1/compile", "/v1/decisions", "/v1/programs/{program}/versions", "/v1/simulations", "/v1/request-sets"]) expect(doc.body.paths[p]).toBeDefined();
+    for (const p of ["/health", "/v1/programs", "/v1/compile", "/v1/decisions", "/v1/programs/{program}/versions", "/v1/programs/{program}/versions/{version}/tests", "/v1/simulations", "/v1/request-sets"]) expect(doc.body.paths[p]).toBeDefined();
+    expect(doc.body.components.schemas.TestCase.required).toEqual(["name", "request", "want"]);
   });
 });
 

@@ -45,13 +45,16 @@ describe("with keys configured", () => {
     expect((await call(srv.url, "/v1/compile", { body: { source: demoVersion() }, key: KEYS.analyst })).status).toBe(403);
     expect((await call(srv.url, "/v1/decisions", { key: KEYS.service })).status).toBe(403);
     expect((await call(srv.url, "/v1/decisions", { key: KEYS.author })).status).toBe(403);
+    expect((await call(srv.url, `${V}/tests`, { method: "PUT", body: { cases: [] }, key: KEYS.service })).status).toBe(403);
   });
 
   it("when each role does its own job, then it is allowed", async () => {
     expect((await call(srv.url, "/v1/compile", { body: { source: demoVersion() }, key: KEYS.author })).status).toBe(200);
     expect((await call(srv.url, "/v1/programs/demo-claim/versions", { body: { source: demoVersion() }, key: KEYS.author })).status).toBe(201);
     expect((await call(srv.url, "/v1/decisions", { key: KEYS.analyst })).status).toBe(200);
+    expect((await call(srv.url, `${V}/tests`, { method: "PUT", body: { cases: [] }, key: KEYS.author })).status).toBe(200);
     for (const key of Object.values(KEYS)) expect((await call(srv.url, "/v1/programs", { key })).status).toBe(200);
+    for (const key of Object.values(KEYS)) expect((await call(srv.url, `${V}/tests`, { key })).status).toBe(200);
   });
 
   it("when authentication fails, then it fails before the body is judged", async () => {

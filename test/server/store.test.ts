@@ -114,6 +114,19 @@ describe.each(backends)("store on %s", (_name, open) => {
     }
   });
 
+  it("when test cases are stored, then shipped ones refresh shipped ones only, and saved ones always win", async () => {
+    expect(await store.getTests("t", "1")).toBeUndefined();
+    expect(await store.putTests("t", "1", [{ name: "a" }], "shipped")).toBe(true);
+    expect(await store.putTests("t", "1", [{ name: "a" }], "shipped")).toBe(false); // unchanged file: nothing written
+    expect(await store.putTests("t", "1", [{ name: "b" }], "shipped")).toBe(true);
+    expect(await store.getTests("t", "1")).toMatchObject({ cases: [{ name: "b" }], origin: "shipped" });
+    expect(await store.putTests("t", "1", [{ name: "mine" }], "api")).toBe(true);
+    expect(await store.putTests("t", "1", [{ name: "c" }], "shipped")).toBe(false);
+    const got = await store.getTests("t", "1");
+    expect(got).toMatchObject({ program: "t", version: "1", cases: [{ name: "mine" }], origin: "api" });
+    expect(Date.parse(got!.updatedAt)).toBeGreaterThan(0);
+  });
+
   it("when 5,000 decisions go in one insert, then all are stored", async () => {
     const before = await store.countDecisions();
     await store.insertDecisions(Array.from({ length: 5000 }, (_, i) => decision(1000 + i, { program: "bulk" })));
