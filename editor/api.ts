@@ -4,6 +4,7 @@
  * it into a sentence for the author.
  */
 import type { CompiledPolicy, Diagnostic } from "../dsl/index.js";
+import type { PolicyTestCase } from "../engine/test-cases.js";
 
 export interface VersionSummary {
   readonly version: string;
@@ -127,8 +128,13 @@ export const api = {
   programs: () => call<{ programs: ProgramSummary[] }>("GET", "/v1/programs").then((r) => r.programs),
   version: (program: string, version: string, withCompiled = false) =>
     call<VersionDetail>("GET", `/v1/programs/${enc(program)}/versions/${enc(version)}${withCompiled ? "?include=compiled" : ""}`),
-  publish: (program: string, source: string, key?: string) =>
-    call<VersionSummary & { program: string; diagnostics: Diagnostic[] }>("POST", `/v1/programs/${enc(program)}/versions`, { source }, key || undefined),
+  publish: (program: string, source: string, key?: string, tests?: readonly PolicyTestCase[]) =>
+    call<VersionSummary & { program: string; diagnostics: Diagnostic[] }>("POST", `/v1/programs/${enc(program)}/versions`, { source, ...(tests ? { tests } : {}) }, key || undefined),
+  tests: (program: string, version: string) =>
+    call<{ cases: PolicyTestCase[]; origin: "shipped" | "api" | null }>("GET", `/v1/programs/${enc(program)}/versions/${enc(version)}/tests`),
+  saveTests: (program: string, version: string, cases: readonly PolicyTestCase[], key?: string) =>
+    call<{ cases: PolicyTestCase[]; results: { name: string; passed: boolean; problems: string[] }[] }>(
+      "PUT", `/v1/programs/${enc(program)}/versions/${enc(version)}/tests`, { cases }, key || undefined),
   requestSets: (program: string) =>
     call<RequestSet[] | { requestSets?: RequestSet[]; sets?: RequestSet[] }>("GET", `/v1/request-sets?program=${enc(program)}`).then((r) =>
       Array.isArray(r) ? r : (r.requestSets ?? r.sets ?? []),

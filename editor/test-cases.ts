@@ -1,15 +1,15 @@
 /**
- * The policy's test cases (policies/<program>/<version>.tests.yaml), run against the draft in the browser with the
- * same comparison `precept test` uses. The server has no route for test files yet, so they are bundled: each file
- * is its own small chunk, loaded when a program's tests are first needed.
+ * The policy's test cases (kept by the server with each version: GET/PUT …/versions/{v}/tests), run against the
+ * draft in the browser with the same comparison `precept test` uses.
  */
-import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { stringify as stringifyYaml } from "yaml";
 import type { CompiledPolicy } from "../dsl/index.js";
 import { createEvaluator, type Decision } from "../engine/index.js";
 import { caseContext, compareDecision, type PolicyTestCase } from "../engine/test-cases.js";
+import { api } from "./api.js";
 
 export interface TestCase extends PolicyTestCase {
-  /** Added in this browser session (from the try-it panel), not in the shipped file. */
+  /** Added in this browser session (from the try-it panel) and not saved on the server yet. */
   readonly added?: boolean;
 }
 
@@ -20,14 +20,14 @@ export interface CaseResult {
   readonly decision?: Decision;
 }
 
-const files = import.meta.glob<string>("../policies/*/*.tests.yaml", { query: "?raw", import: "default" });
-
-/** The shipped test cases of a version (none when there is no file). */
+/** The version's test cases as the server keeps them (none when it has none). */
 export async function loadTestCases(program: string, version: string): Promise<TestCase[]> {
-  const load = files[`../policies/${program}/${version}.tests.yaml`];
-  if (!load) return [];
-  const data: unknown = parseYaml(await load());
-  return Array.isArray(data) ? (data as TestCase[]) : [];
+  return (await api.tests(program, version)).cases;
+}
+
+/** The cases as the server stores them: without the browser's own marks. */
+export function casesToSave(cases: readonly TestCase[]): PolicyTestCase[] {
+  return cases.map(({ added: _added, ...c }) => c);
 }
 
 export function runCases(policy: CompiledPolicy, cases: readonly TestCase[]): CaseResult[] {
@@ -59,5 +59,5 @@ export function caseFromDecision(name: string, request: unknown, decision: Decis
 
 /** Cases as a tests.yaml file. */
 export function casesToYaml(cases: readonly TestCase[]): string {
-  return stringifyYaml(cases.map(({ added: _added, ...c }) => c), { lineWidth: 0 });
+  return stringifyYaml(casesToSave(cases), { lineWidth: 0 });
 }

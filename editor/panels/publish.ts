@@ -1,6 +1,7 @@
 /**
  * Publish: the version id, effective date and change note go into the draft's envelope (the author sees the edit,
- * and can undo it), then the draft goes to the server with the author key. The server's answers are put in words:
+ * and can undo it), then the draft goes to the server with the author key and the tests panel's cases. The
+ * server's answers are put in words:
  * 201 lists the new version, 409 says the id is taken, 422 places the server's diagnostics in the editor.
  */
 import type { Diagnostic } from "../../dsl/index.js";
@@ -10,6 +11,7 @@ import { clear, h, say } from "../dom.js";
 import { readEnvelope, setEnvelopeFields } from "../drafts.js";
 import { setMarkers, SERVER_MARKER_OWNER } from "../markers.js";
 import { monaco } from "../monaco.js";
+import { casesToSave } from "../test-cases.js";
 
 export interface PublishPanel {
   render(): void;
@@ -66,8 +68,10 @@ export function createPublishPanel(app: App, root: HTMLElement): PublishPanel {
     const errors = analysis?.diagnostics.filter((d) => d.severity === "error").length ?? 0;
     say(status, errors ? `Sending… (the draft has ${errors} error${errors === 1 ? "" : "s"}: the server will most likely refuse it)` : "Sending…", "info");
     try {
-      const published = await api.publish(program, text, key.value || apiKey.get());
-      say(status, `Published ${program} ${published.version}, in force from ${published.effective}.`, "ok");
+      // The cases in the tests panel are published with the version, so it has its own from the start.
+      const published = await api.publish(program, text, key.value || apiKey.get(), casesToSave(app.testCases));
+      const n = app.testCases.length;
+      say(status, `Published ${program} ${published.version}, in force from ${published.effective}${n ? `, with ${n} test case${n === 1 ? "" : "s"}` : ""}.`, "ok");
       app.discardDraft();
       keepStatus = true;
       await app.reloadPrograms();
@@ -76,6 +80,15 @@ export function createPublishPanel(app: App, root: HTMLElement): PublishPanel {
       if (err instanceof ApiError && err.status === 409) {
         say(status, `Not published: version ${err.details?.version ?? version.value} of ${program} already exists, and published versions never change. Choose another version id.`, "error");
         version.focus();
+      } else if (err instanceof ApiError && (err.code === "unknown-outcome" || err.code === "invalid-body")) {
+        // The policy is fine; a test case published with it is not (say which, by its place in the tests panel).
+        const issues: { path: string; message: string }[] = err.details?.errors ?? [];
+        say(status, `Not published: ${err.message}. Fix the case in the tests panel, or remove it, and publish again.`, "error");
+        clear(details, issues.map((i) => {
+          const n = Number(/^\/tests\/(\d+)/.exec(i.path)?.[1]);
+          const name = Number.isInteger(n) ? app.testCases[n]?.name : undefined;
+          return h("li", {}, `${name ? `“${name}”` : i.path}: ${i.path.replace(/^\/tests\/\d+/, "") || "the case"} ${i.message}`);
+        }));
       } else if (err instanceof ApiError && err.status === 422) {
         const diagnostics: Diagnostic[] = err.details?.diagnostics ?? [];
         const errs = diagnostics.filter((d) => d.severity === "error");

@@ -1,10 +1,12 @@
 /**
  * Tests: the draft against the policy's test cases, each passing or failing with its decision and explanation; any
- * case's request opens in the try-it panel, and cases added from there can be downloaded as a tests.yaml file.
+ * case's request opens in the try-it panel. Cases added from there are saved on the server with the published
+ * version being edited (author key), published with a new version (publish panel), or downloaded as tests.yaml.
  */
+import { api, apiKey, inWords } from "../api.js";
 import type { App } from "../app.js";
 import { clear, h, say } from "../dom.js";
-import { casesToYaml, runCases, type CaseResult } from "../test-cases.js";
+import { casesToSave, casesToYaml, runCases, type CaseResult } from "../test-cases.js";
 import { renderDecision } from "./decision.js";
 
 export interface TestsPanel {
@@ -22,9 +24,13 @@ export function createTestsPanel(app: App, root: HTMLElement): TestsPanel {
     a.click();
     URL.revokeObjectURL(a.href);
   } }, "Download tests.yaml");
+  const save = h("button", { type: "button", id: "tests-save", onclick: () => void saveCases() }, "Save tests");
+  const key = h("input", { id: "tests-key", type: "password", autocomplete: "off", placeholder: "the API key above, if empty" });
+  const saving = h("div", { class: "row small" }, h("label", { for: "tests-key" }, "Author key (to save)"), key, save);
   root.append(
-    h("p", { class: "intro" }, "Runs the policy's test cases against the draft in the browser."),
+    h("p", { class: "intro" }, "Runs the policy's test cases against the draft in the browser. Saving stores them with the published version (they can change; the version cannot)."),
     h("div", { class: "row" }, h("button", { type: "button", class: "primary", id: "tests-run", onclick: () => void panel.run() }, "Run tests"), download),
+    saving,
     summary,
     list,
   );
@@ -45,10 +51,30 @@ export function createTestsPanel(app: App, root: HTMLElement): TestsPanel {
     }));
   };
 
+  async function saveCases(): Promise<void> {
+    const route = app.route;
+    if (!route || route.fresh) return;
+    save.disabled = true;
+    say(summary, `Saving ${app.testCases.length} test cases with ${route.program} ${route.version}…`, "info");
+    try {
+      const saved = await api.saveTests(route.program, route.version, casesToSave(app.testCases), key.value || apiKey.get());
+      app.testCases = saved.cases;
+      const failing = saved.results.filter((r) => !r.passed).length;
+      renderCases();
+      say(summary, `Saved ${saved.cases.length} test cases with ${route.program} ${route.version}; under that version ${saved.results.length - failing} pass, ${failing} fail.`, failing ? "error" : "ok");
+    } catch (err) {
+      say(summary, `Not saved. ${inWords(err, "Saving the test cases")}`, "error");
+    } finally {
+      save.disabled = false;
+    }
+  }
+
   const panel: TestsPanel = {
     render() {
       say(summary, app.testCases.length ? `${app.testCases.length} test cases. Run them against the draft.` : "This version has no test cases. Add some from the try-it panel.");
       download.disabled = app.testCases.length === 0;
+      // A new version's cases go to the server when it is published.
+      saving.hidden = !app.route || Boolean(app.route.fresh);
       renderCases();
     },
     async run() {

@@ -182,6 +182,18 @@ describe("policy editor", () => {
     await shot("05-tests");
   });
 
+  it("when the tests are saved with the author key, then the server keeps them with 2010.1, the added case included", async () => {
+    await page.click("#tab-tests");
+    await page.fill("#tests-key", AUTHOR);
+    await page.click("#tests-save");
+    await expect.poll(() => page.textContent("#tests-summary")).toMatch(/^Saved \d+ test cases with ice-tar 2010\.1; under that version \d+ pass, 0 fail\.$/);
+    expect(await page.locator("#tests-list .tag", { hasText: "added" }).count()).toBe(0);
+    const stored = await (await fetch(`${h.url}/v1/programs/ice-tar/versions/2010.1/tests`, { headers: { authorization: `Bearer ${ANALYST}` } })).json();
+    expect(stored.origin).toBe("api");
+    expect(stored.cases.map((c: { name: string }) => c.name)).toContain("approve: T-1");
+    await shot("05b-tests-saved");
+  });
+
   it("when the tool tabs have focus, then the arrow keys move between them", async () => {
     await page.focus("#tab-tests");
     await page.keyboard.press("ArrowRight");
@@ -222,6 +234,11 @@ describe("policy editor", () => {
     expect(await page.locator("#version option").allTextContents()).toContain("2010.2 (from 2011-01-01)");
     await page.waitForFunction(() => window.precept?.ws.model?.getValue().includes("rule dental-review"));
     await shot("07-published");
+    // The new version was published with the tests panel's cases (2010.1's, as saved): it has its own now.
+    await expect.poll(() => page.textContent("#publish-status")).toMatch(/with \d+ test cases/);
+    const parent = await (await fetch(`${h.url}/v1/programs/ice-tar/versions/2010.1/tests`, { headers: { authorization: `Bearer ${ANALYST}` } })).json();
+    const own = await (await fetch(`${h.url}/v1/programs/ice-tar/versions/2010.2/tests`, { headers: { authorization: `Bearer ${ANALYST}` } })).json();
+    expect(own.cases).toEqual(parent.cases);
   });
 
   it("when the version id is already published, then the 409 is said in words", async () => {
