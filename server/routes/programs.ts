@@ -125,12 +125,12 @@ export function programsRouter(s: Services): Router {
       effective: compiled.effective,
       ...(compiled.end ? { end: compiled.end } : {}),
       origin: "api",
+      ...(tests ? { tests } : {}),
     });
     if (!inserted) {
       await s.registry.lookup(program, compiled.version).catch(() => undefined);
       throw exists();
     }
-    if (tests) await s.store.putTests(program, compiled.version, tests, "api");
     const rec = await s.store.getVersion(program, compiled.version);
     const entry = s.registry.add(rec!);
     req.log.info({ program, version: entry.version, hash: entry.hash }, "version published");

@@ -193,15 +193,20 @@ export class SqlStore implements Store {
   }
 
   async insertVersion(v: NewVersion): Promise<boolean> {
-    // One statement: the insert and the notification commit together or not at all.
+    // One statement: the version, its test cases (if given) and the notification commit together or not at all.
     const r = await this.db.query(
       `WITH ins AS (
          INSERT INTO versions (program, version, source, compiled, hash, effective, ends, origin)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (program, version) DO NOTHING
-         RETURNING program, version)
+         RETURNING program, version),
+       tests AS (
+         INSERT INTO version_tests (program, version, cases, origin)
+         SELECT program, version, $9, $8 FROM ins WHERE $9::text IS NOT NULL
+         ON CONFLICT (program, version) DO UPDATE SET cases = EXCLUDED.cases, origin = EXCLUDED.origin, updated_at = now())
        SELECT pg_notify('${VERSION_CHANNEL}', json_build_object('program', program, 'version', version)::text) FROM ins`,
-      [v.program, v.version, v.source, JSON.stringify(v.compiled), v.hash, v.effective, v.end ?? null, v.origin],
+      [v.program, v.version, v.source, JSON.stringify(v.compiled), v.hash, v.effective, v.end ?? null, v.origin,
+        v.tests ? JSON.stringify(v.tests) : null],
     );
     return r.rows.length === 1;
   }

@@ -16,7 +16,10 @@ export interface VersionRecord {
   readonly publishedAt: string;
 }
 
-export type NewVersion = Omit<VersionRecord, "status" | "publishedAt">;
+export type NewVersion = Omit<VersionRecord, "status" | "publishedAt"> & {
+  /** Test cases stored with the version, in the same statement. */
+  readonly tests?: readonly unknown[];
+};
 
 export interface DecisionRecord {
   readonly id: string;

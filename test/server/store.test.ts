@@ -59,6 +59,14 @@ describe.each(backends)("store on %s", (_name, open) => {
     expect(await store.getVersion("p", "nope")).toBeUndefined();
   });
 
+  it("when a version is inserted with test cases, then both are stored in one statement, and a losing insert stores neither", async () => {
+    expect(await store.insertVersion({ ...version("wt", "1"), tests: [{ name: "first" }] })).toBe(true);
+    expect(await store.insertVersion({ ...version("wt", "1"), tests: [{ name: "second" }] })).toBe(false);
+    expect(await store.getTests("wt", "1")).toMatchObject({ cases: [{ name: "first" }], origin: "api" });
+    expect(await store.insertVersion(version("wt", "2"))).toBe(true);
+    expect(await store.getTests("wt", "2")).toBeUndefined();
+  });
+
   it("when twenty inserts of one version race, then exactly one succeeds", async () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => store.insertVersion(version("race", "1"))));
     expect(results.filter(Boolean)).toHaveLength(1);
