@@ -4,8 +4,8 @@
  */
 import { stringify as stringifyYaml } from "yaml";
 import type { CompiledPolicy } from "../dsl/index.js";
-import { createEvaluator, type Decision } from "../engine/index.js";
-import { caseContext, compareDecision, type PolicyTestCase } from "../engine/test-cases.js";
+import type { Decision } from "../engine/index.js";
+import { runTestCases, type PolicyTestCase } from "../engine/test-cases.js";
 import { api } from "./api.js";
 
 export interface TestCase extends PolicyTestCase {
@@ -30,19 +30,9 @@ export function casesToSave(cases: readonly TestCase[]): PolicyTestCase[] {
   return cases.map(({ added: _added, ...c }) => c);
 }
 
+/** The engine's runner (parameters per case included), with each result beside its case. */
 export function runCases(policy: CompiledPolicy, cases: readonly TestCase[]): CaseResult[] {
-  const evaluator = createEvaluator(policy);
-  return cases.map((c) => {
-    const issues = evaluator.validate(c.request);
-    if (issues.length) return { case: c, passed: false, problems: issues.map((i) => `request ${i.path} ${i.message}`) };
-    try {
-      const decision = evaluator.evaluate(c.request, caseContext(evaluator, c, true));
-      const problems = compareDecision(decision, c.want);
-      return { case: c, passed: problems.length === 0, problems, decision };
-    } catch (e) {
-      return { case: c, passed: false, problems: [`evaluation failed: ${e instanceof Error ? e.message : String(e)}`] };
-    }
-  });
+  return runTestCases(policy, cases).map(({ name: _name, ...r }, i) => ({ case: cases[i]!, ...r }));
 }
 
 /** A new case from a request and the decision the draft gives it (the author checks the decision is right). */

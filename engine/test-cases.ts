@@ -9,6 +9,8 @@ import type { Decision, EvalContext } from "./types.js";
 export interface PolicyTestCase {
   readonly name: string;
   readonly decisionDate?: string;
+  /** Parameter values for this case: a modelling choice tested the other way. */
+  readonly parameters?: Readonly<Record<string, unknown>>;
   readonly request: unknown;
   readonly history?: readonly unknown[];
   readonly want: { readonly outcome: string; readonly reasons?: readonly string[]; readonly attributes?: Readonly<Record<string, unknown>> };
@@ -53,14 +55,30 @@ export function compareDecision(decision: Decision, want: PolicyTestCase["want"]
   return problems;
 }
 
+/**
+ * Runs the cases; a case with `parameters` runs under an evaluator with those values (one per distinct set).
+ * Never throws: a request the schema refuses, parameters the policy lacks, or a failing evaluator fail the case.
+ */
 export function runTestCases(policy: CompiledPolicy, cases: readonly PolicyTestCase[]): CaseResult[] {
-  const evaluator = createEvaluator(policy);
+  const evaluators = new Map<string, Evaluator>([["", createEvaluator(policy)]]);
   return cases.map((c) => {
+    const fail = (problems: string[]): CaseResult => ({ name: c.name, passed: false, problems });
+    let evaluator: Evaluator;
+    try {
+      const key = c.parameters ? JSON.stringify(c.parameters) : "";
+      evaluator = evaluators.get(key) ?? createEvaluator(policy, { parameters: c.parameters ?? {} });
+      evaluators.set(key, evaluator);
+    } catch (e) {
+      return fail([`parameters: ${e instanceof Error ? e.message : String(e)}`]);
+    }
     const issues = evaluator.validate(c.request);
-    if (issues.length) return { name: c.name, passed: false, problems: issues.map((i) => `request ${i.path} ${i.message}`) };
-    const decision = evaluator.evaluate(c.request, caseContext(evaluator, c, true));
-    const problems = compareDecision(decision, c.want);
-    return { name: c.name, passed: problems.length === 0, problems, decision };
+    if (issues.length) return fail(issues.map((i) => `request ${i.path} ${i.message}`));
+    try {
+      const decision = evaluator.evaluate(c.request, caseContext(evaluator, c, true));
+      const problems = compareDecision(decision, c.want);
+      return { name: c.name, passed: problems.length === 0, problems, decision };
+    } catch (e) {
+      return fail([`evaluation failed: ${e instanceof Error ? e.message : String(e)}`]);
+    }
   });
 }
-

@@ -80,7 +80,7 @@ export function createPublishPanel(app: App, root: HTMLElement): PublishPanel {
       if (err instanceof ApiError && err.status === 409) {
         say(status, `Not published: version ${err.details?.version ?? version.value} of ${program} already exists, and published versions never change. Choose another version id.`, "error");
         version.focus();
-      } else if (err instanceof ApiError && (err.code === "unknown-outcome" || err.code === "invalid-body")) {
+      } else if (err instanceof ApiError && (err.code === "test-cases-invalid" || err.code === "invalid-body")) {
         // The policy is fine; a test case published with it is not (say which, by its place in the tests panel).
         const issues: { path: string; message: string }[] = err.details?.errors ?? [];
         say(status, `Not published: ${err.message}. Fix the case in the tests panel, or remove it, and publish again.`, "error");

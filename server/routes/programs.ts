@@ -100,7 +100,7 @@ export function programsRouter(s: Services): Router {
       throw new AppError(422, "policy-invalid", "the policy does not compile", { diagnostics });
     }
     // Checked before anything is stored, so a bad case leaves no version behind.
-    const tests = body.tests === undefined ? undefined : casesFrom(body.tests, "/tests", compiled.outcomes);
+    const tests = body.tests === undefined ? undefined : casesFrom(body.tests, "/tests", compiled);
     if (compiled.program !== program) {
       throw new AppError(422, "program-mismatch", `the envelope says program \`${compiled.program}\`, the path \`${program}\``, {
         diagnostics: [serverDiagnostic("server/program-mismatch", `program \`${compiled.program}\` published under \`${program}\``)],

@@ -5,7 +5,8 @@
  * Publishing accepts `{ source, tests }` too (programs.ts), checked by the same `casesFrom`.
  */
 import { Router } from "express";
-import { testCaseIssues, unknownOutcomes } from "../../engine/test-case-schema.js";
+import type { CompiledPolicy } from "../../dsl/index.js";
+import { policyIssues, testCaseIssues } from "../../engine/test-case-schema.js";
 import { runTestCases, type PolicyTestCase } from "../../engine/test-cases.js";
 import { requireRole } from "../auth.js";
 import { readJson, requireObject } from "../body.js";
@@ -15,14 +16,16 @@ import { findVersion, param } from "./common.js";
 
 /**
  * The cases in `value` (the body's `at` member), or 400 `invalid-body` with each JSON path, or 422
- * `unknown-outcome` when a case wants an outcome the policy does not declare.
+ * `test-cases-invalid` when a case wants an outcome, or sets a parameter, the policy does not have.
  */
-export function casesFrom(value: unknown, at: string, outcomes: readonly string[]): PolicyTestCase[] {
+export function casesFrom(value: unknown, at: string, policy: CompiledPolicy): PolicyTestCase[] {
   const issues = testCaseIssues(value).map((i) => ({ path: `${at}${i.path === "/" ? "" : i.path}`, message: i.message }));
   if (issues.length > 0) throw badRequest("invalid-body", "the test cases are not well formed", { errors: issues });
   const cases = value as PolicyTestCase[];
-  const unknown = unknownOutcomes(cases, outcomes).map((i) => ({ path: `${at}${i.path}`, message: i.message }));
-  if (unknown.length > 0) throw new AppError(422, "unknown-outcome", "a test case wants an outcome the policy does not have", { errors: unknown });
+  const mismatched = policyIssues(cases, policy).map((i) => ({ path: `${at}${i.path}`, message: i.message }));
+  if (mismatched.length > 0) {
+    throw new AppError(422, "test-cases-invalid", "a test case names an outcome or a parameter the policy does not have", { errors: mismatched });
+  }
   return cases;
 }
 
@@ -40,7 +43,7 @@ export function testsRouter(s: Services): Router {
   r.put("/v1/programs/:program/versions/:version/tests", author, async (req, res) => {
     const entry = await findVersion(s, param(req, "program"), param(req, "version"));
     const body = requireObject(await readJson(req, s.config.bodyLimit));
-    const cases = casesFrom(body.cases, "/cases", entry.compiled.outcomes);
+    const cases = casesFrom(body.cases, "/cases", entry.compiled);
     await s.store.putTests(entry.program, entry.version, cases, "api");
     const stored = await s.store.getTests(entry.program, entry.version);
     const results = runTestCases(entry.compiled, cases).map(({ name, passed, problems }) => ({ name, passed, problems }));

@@ -314,17 +314,19 @@ describe("test cases", () => {
     expect(r.body.cases.map((c: any) => c.name)).toEqual(["a covered lab claim is valid", "a costly claim is reviewed"]);
   });
 
-  it("when cases are saved, then they replace the old ones, say how each runs, and are read back", async () => {
+  it("when cases are saved, then they replace the old ones, say how each runs (parameters included), and are read back", async () => {
     const failing = { ...good, name: "wrongly expected", want: { outcome: "valid" } };
-    const put = await call(url, T, { method: "PUT", body: { cases: [good, failing] } });
+    const costly = { name: "with a lower threshold a 600 claim is reviewed", request: claim("TC-2", { amount: 600 }), parameters: { reviewThreshold: 500 }, want: { outcome: "pend" } };
+    const put = await call(url, T, { method: "PUT", body: { cases: [good, failing, costly] } });
     expect(put.status).toBe(200);
     expect(put.body.origin).toBe("api");
     expect(put.body.results).toEqual([
       { name: good.name, passed: true, problems: [] },
       { name: "wrongly expected", passed: false, problems: ["outcome: want valid, got invalid"] },
+      { name: costly.name, passed: true, problems: [] },
     ]);
     const got = await call(url, T);
-    expect(got.body.cases).toEqual([good, failing]);
+    expect(got.body.cases).toEqual([good, failing, costly]);
     expect(got.body.origin).toBe("api");
   });
 
@@ -349,7 +351,10 @@ describe("test cases", () => {
     expect(notList.body.error.details.errors[0].path).toBe("/cases");
     const unknown = await call(url, T, { method: "PUT", body: { cases: [{ ...good, want: { outcome: "approved" } }] } });
     expect(unknown.status).toBe(422);
-    expect(unknown.body.error).toMatchObject({ code: "unknown-outcome", details: { errors: [{ path: "/cases/0/want/outcome" }] } });
+    expect(unknown.body.error).toMatchObject({ code: "test-cases-invalid", details: { errors: [{ path: "/cases/0/want/outcome" }] } });
+    const param = await call(url, T, { method: "PUT", body: { cases: [{ ...good, parameters: { reviewThreshold: "high", nope: 1 } }] } });
+    expect(param.status).toBe(422);
+    expect(param.body.error.details.errors.map((e: any) => e.path)).toEqual(["/cases/0/parameters/reviewThreshold", "/cases/0/parameters/nope"]);
     expect((await call(url, T)).body.cases).toEqual(before);
     // Publishing with a bad case stores neither the version nor the cases.
     const pub = await call(url, "/v1/programs/demo-claim/versions", { body: { source: demoVersion("2042.1", "2042-01-01"), tests: [{ name: "x" }] } });

@@ -58,7 +58,9 @@ describe.each(suites)("$program $version test cases over HTTP", (s) => {
     let acceptedHere = new Set<string>();
     const failures: string[] = [];
     try {
-      for (const c of s.cases) {
+      // A case with its own parameter values tests a modelling choice the published version does not make: the
+      // API evaluates under the version as published, so those run in the policies suite only.
+      for (const c of s.cases.filter((x) => !x.parameters)) {
         const items = [...(c.history ?? []), c.request];
         if (items.some((r) => acceptedHere.has(keyOf(r) ?? "\u0000none"))) {
           if (srv !== shared) await srv.stop();
