@@ -62,11 +62,20 @@ export function evaluateOne(entry: Entry, request: unknown, index: AcceptedIndex
   validateRequest(entry, request);
   const decisionDate = opts.decisionDate ?? todayUtc();
   let decision: Decision;
+  // What duplicateOf(...) was told, kept with the decision: with the date, all it takes to explain it again later.
+  const lookups: Record<string, string | null> | undefined = entry.usesDuplicates ? {} : undefined;
+  const find = index.finder(entry.program);
   try {
     decision = entry.evaluator.evaluate(request, {
       decisionDate,
       explain: opts.explain ?? false,
-      findAccepted: index.finder(entry.program),
+      findAccepted: lookups
+        ? (key) => {
+            const ref = find(key);
+            lookups[key] = ref ?? null;
+            return ref;
+          }
+        : find,
     });
   } catch (err) {
     // The engine promises not to throw on a valid request; if it does, that is our bug, not the caller's.
@@ -89,7 +98,7 @@ export function evaluateOne(entry: Entry, request: unknown, index: AcceptedIndex
     version: entry.version,
     hash: entry.hash,
     request,
-    decision: logged,
+    decision: { ...logged, decisionDate, ...(lookups ? { lookups } : {}) },
     outcome: decision.outcome,
     decidedAt: new Date().toISOString(),
     latencyMs,

@@ -33,7 +33,7 @@ const ERROR_TEXT: Record<number, string> = {
   401: "missing or unknown API key",
   403: "the key's role may not do this (or: no keys configured and the client is not on loopback)",
   404: "unknown program or version",
-  409: "the version is already published",
+  409: "conflict with what is stored (the version is already published; a logged decision's version is not served here)",
   413: "body larger than the configured limit",
   415: "wrong content type",
   422: "the policy does not compile (details.diagnostics)",
@@ -274,6 +274,19 @@ export function buildOpenApi(registry: Registry): object {
             { name: "cursor", in: "query", schema: { type: "string" } },
           ],
           responses: { 200: { description: "a page", content: json({ type: "object", properties: { items: { type: "array" }, nextCursor: { type: "string" } } }) }, ...errorResponses(400, 401, 403) },
+        },
+      },
+      "/v1/decisions/{id}": {
+        get: {
+          ...sec("analyst"), operationId: "getDecision", summary: "One logged decision; with explain=true, explained again under its version, date and duplicate lookups",
+          parameters: [
+            { name: "id", in: "path", required: true, schema: { type: "string" } },
+            { name: "explain", in: "query", schema: { type: "boolean", default: false } },
+          ],
+          responses: {
+            200: { description: "the decision (with `explanation`, `reproduced` and any `differences` when explained)", content: json({ type: "object" }) },
+            ...errorResponses(400, 401, 403, 404, 409),
+          },
         },
       },
       ...programPaths,

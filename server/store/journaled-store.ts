@@ -85,6 +85,11 @@ export class JournaledStore implements Store {
     return this.inner.queryDecisions(q);
   }
 
+  async getDecision(id: string): Promise<(DecisionRecord & { seq: string }) | undefined> {
+    await this.settled();
+    return this.inner.getDecision(id);
+  }
+
   async countDecisions(): Promise<number> {
     await this.settled();
     return this.inner.countDecisions();

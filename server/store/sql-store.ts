@@ -258,6 +258,11 @@ export class SqlStore implements Store {
     );
   }
 
+  async getDecision(id: string): Promise<(DecisionRecord & { seq: string }) | undefined> {
+    const r = await this.db.query<DecisionRow>(`SELECT ${DECISION_COLUMNS} FROM decisions WHERE id = $1`, [id]);
+    return r.rows[0] ? toDecision(r.rows[0]) : undefined;
+  }
+
   async queryDecisions(q: DecisionQuery): Promise<DecisionPage> {
     const where: string[] = [];
     const params: unknown[] = [];

@@ -27,7 +27,10 @@ export interface DecisionRecord {
   readonly version: string;
   readonly hash: string;
   readonly request: unknown;
-  /** The decision as answered, without the explanation (which is reproducible from request, hash and date). */
+  /**
+   * The decision as answered, without the explanation, plus what reproduces it: `decisionDate` (what today() was)
+   * and, for policies with duplicate detection, `lookups` (each key duplicateOf asked about → the ref found or null).
+   */
   readonly decision: unknown;
   readonly outcome: string;
   /** ISO date-time. */
@@ -92,6 +95,8 @@ export interface Store {
   putTests(program: string, version: string, cases: readonly unknown[], origin: "shipped" | "api"): Promise<boolean>;
   insertDecisions(rows: readonly DecisionRecord[]): Promise<void>;
   queryDecisions(q: DecisionQuery): Promise<DecisionPage>;
+  /** One decision by its public id. */
+  getDecision(id: string): Promise<(DecisionRecord & { readonly seq: string }) | undefined>;
   countDecisions(): Promise<number>;
   /** Every accepted duplicate key, to build the in-memory index at start. */
   loadAcceptedKeys(): Promise<AcceptedKey[]>;

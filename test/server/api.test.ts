@@ -294,6 +294,30 @@ describe("decision log", () => {
     expect(future.body.items).toEqual([]);
   });
 
+  it("when one decision is asked for with explain, then it is explained again exactly as it was answered", async () => {
+    const made = await call(url, `${V}/evaluate?decisionDate=2020-06-30`, { body: claim("EXP1", { amount: 4321 }) });
+    const one = await call(url, `/v1/decisions/${made.body.id}`);
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ id: made.body.id, outcome: "pend", decision: { decisionDate: "2020-06-30" } });
+    expect(one.body.explanation).toBeUndefined();
+    const again = await call(url, `/v1/decisions/${made.body.id}?explain=true`);
+    expect(again.body.reproduced).toBe(true);
+    expect(again.body.explanation).toEqual(made.body.explanation);
+    expect((await call(url, "/v1/decisions/no-such-id")).body.error.code).toBe("unknown-decision");
+  });
+
+  it("when a claim and its duplicate are explained again later, then each comes out as it did (the lookups are logged)", async () => {
+    const first = await call(url, `${V}/evaluate`, { body: claim("EXP-A", { member: { id: "EXP-SAME" } }) });
+    const second = await call(url, `${V}/evaluate`, { body: claim("EXP-B", { member: { id: "EXP-SAME" } }) });
+    expect([first.body.outcome, second.body.outcome]).toEqual(["valid", "invalid"]);
+    // Asked today, the first claim's own key is accepted; explained with what it was told then, it is valid again.
+    for (const made of [first, second]) {
+      const again = await call(url, `/v1/decisions/${made.body.id}?explain=true`);
+      expect(again.body).toMatchObject({ reproduced: true, outcome: made.body.outcome });
+      expect(again.body.explanation).toEqual(made.body.explanation);
+    }
+  });
+
   it("when a filter is malformed, then 400", async () => {
     for (const q of ["limit=0", "limit=abc", "from=yesterday", "cursor=xyz", "program=a&program=b"]) {
       const r = await call(url, `/v1/decisions?${q}`);
@@ -381,7 +405,7 @@ describe("openapi", () => {
     const op = doc.body.paths["/v1/programs/demo-claim/versions/{version}/evaluate"].post;
     expect(op.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/demo-claim.Request" });
     expect(op.parameters[0].schema.enum).toContain("2020.1");
-    for (const p of ["/health", "/v1/programs", "/v1/compile", "/v1/decisions", "/v1/programs/{program}/versions", "/v1/programs/{program}/versions/{version}/tests", "/v1/simulations", "/v1/request-sets"]) expect(doc.body.paths[p]).toBeDefined();
+    for (const p of ["/health", "/v1/programs", "/v1/compile", "/v1/decisions", "/v1/programs/{program}/versions", "/v1/programs/{program}/versions/{version}/tests", "/v1/decisions/{id}", "/v1/simulations", "/v1/request-sets"]) expect(doc.body.paths[p]).toBeDefined();
     expect(doc.body.components.schemas.TestCase.required).toEqual(["name", "request", "want"]);
   });
 });
