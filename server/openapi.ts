@@ -168,9 +168,10 @@ function evaluateOps(program: string, entries: Entry[], components: Schema): Rec
         parameters: [versionParam, ...queryParams],
         requestBody: {
           required: true,
+          description: "a JSON array of requests, or NDJSON: one request per line (the schema is that of a line)",
           content: {
             "application/json": { schema: { type: "array", items: anyVersionBody } },
-            "application/x-ndjson": { schema: anyVersionBody, description: "one request per line" },
+            "application/x-ndjson": { schema: anyVersionBody },
           },
         },
         responses: {

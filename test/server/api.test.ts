@@ -2,6 +2,7 @@
  * The API over real HTTP: a server started in this process on port 0, on a fresh embedded store, with the
  * demo-claim fixture program as its shipped policies. Each endpoint, then each error status.
  */
+import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -407,6 +408,13 @@ describe("openapi", () => {
     expect(op.parameters[0].schema.enum).toContain("2020.1");
     for (const p of ["/health", "/v1/programs", "/v1/compile", "/v1/decisions", "/v1/programs/{program}/versions", "/v1/programs/{program}/versions/{version}/tests", "/v1/decisions/{id}", "/v1/simulations", "/v1/request-sets"]) expect(doc.body.paths[p]).toBeDefined();
     expect(doc.body.components.schemas.TestCase.required).toEqual(["name", "request", "want"]);
+  });
+
+  it("when /openapi.json is checked against the OpenAPI 3.1 schema, then it is valid", async () => {
+    const doc = (await call(url, "/openapi.json")).body;
+    const result = await new Validator().validate(doc);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
   });
 });
 

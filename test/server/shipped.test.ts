@@ -5,6 +5,7 @@
  * Cases with `history` post their earlier claims first, so duplicates are found through the real decision log.
  */
 import { readdirSync } from "node:fs";
+import { Validator } from "@seriousme/openapi-schema-validator";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { acceptedKey } from "../../engine/index.js";
@@ -45,6 +46,11 @@ it("when the server starts on the shipped policies, then every shipped version i
     const p = programs.find((x: any) => x.program === s.program);
     expect(p?.versions.map((v: any) => v.version), s.program).toContain(s.version);
   }
+});
+
+it("when the shipped programs' OpenAPI document is checked against the OpenAPI 3.1 schema, then it is valid", async () => {
+  const result = await new Validator().validate((await call(shared.url, "/openapi.json")).body);
+  expect(result.errors ?? []).toEqual([]);
 });
 
 describe.each(suites)("$program $version test cases over HTTP", (s) => {
