@@ -5,6 +5,7 @@
  */
 import type { CompiledPolicy, Diagnostic } from "../dsl/index.js";
 import type { PolicyTestCase } from "../engine/test-cases.js";
+import type { Decision, RuleTrace } from "../engine/types.js";
 
 export interface VersionSummary {
   readonly version: string;
@@ -80,6 +81,18 @@ export interface SimulationJob {
   readonly error?: { code?: string; message?: string } | string;
 }
 
+/** One entry of the decision log (GET /v1/decisions), as the server keeps it. */
+export interface LoggedDecision {
+  readonly id: string;
+  readonly program: string;
+  readonly version: string;
+  readonly hash: string;
+  readonly outcome: string;
+  readonly decidedAt: string;
+  readonly request: unknown;
+  readonly decision: Omit<Decision, "program" | "version" | "explanation" | "fired"> & { readonly fired?: readonly string[]; readonly decisionDate?: string };
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -135,6 +148,12 @@ export const api = {
   saveTests: (program: string, version: string, cases: readonly PolicyTestCase[], key?: string) =>
     call<{ cases: PolicyTestCase[]; results: { name: string; passed: boolean; problems: string[] }[] }>(
       "PUT", `/v1/programs/${enc(program)}/versions/${enc(version)}/tests`, { cases }, key || undefined),
+  decisions: (q: { program: string; outcome?: string; version?: string; limit?: number; cursor?: string }) => {
+    const query = Object.entries(q).filter(([, v]) => v !== undefined && v !== "").map(([k, v]) => `${k}=${enc(String(v))}`).join("&");
+    return call<{ items: LoggedDecision[]; nextCursor?: string }>("GET", `/v1/decisions?${query}`);
+  },
+  decision: (id: string, explain = false) =>
+    call<LoggedDecision & { explanation?: RuleTrace[]; reproduced?: boolean; differences?: string[] }>("GET", `/v1/decisions/${enc(id)}${explain ? "?explain=true" : ""}`),
   requestSets: (program: string) =>
     call<RequestSet[] | { requestSets?: RequestSet[]; sets?: RequestSet[] }>("GET", `/v1/request-sets?program=${enc(program)}`).then((r) =>
       Array.isArray(r) ? r : (r.requestSets ?? r.sets ?? []),

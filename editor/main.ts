@@ -12,6 +12,7 @@ import { drafts, newVersionSource, nextVersionId } from "./drafts.js";
 import { monaco } from "./monaco.js";
 import { createChangesPanel } from "./panels/changes.js";
 import { createPublishPanel } from "./panels/publish.js";
+import { createDecisionsPanel } from "./panels/decisions.js";
 import { createSimulatePanel } from "./panels/simulate.js";
 import { createTestsPanel } from "./panels/tests.js";
 import { createTryIt } from "./panels/tryit.js";
@@ -91,8 +92,10 @@ const tests = createTestsPanel(app, byId("panel-tests"));
 const changes = createChangesPanel(app, byId("panel-changes"));
 const simulate = createSimulatePanel(app, byId("panel-simulate"));
 const publish = createPublishPanel(app, byId("panel-publish"));
+const decisions = createDecisionsPanel(app, byId("panel-decisions"));
 const selectTab = setupTabs(byId("tabs"), (id) => {
   if (id === "tab-changes") void changes.refresh();
+  if (id === "tab-decisions") void decisions.refresh();
   if (id === "tab-simulate") {
     simulate.render();
     void simulate.refresh();
@@ -227,8 +230,10 @@ async function openRoute(route: Route, line?: number): Promise<void> {
   tests.render();
   changes.render();
   publish.render();
+  decisions.render();
   simulate.render();
   if (!byId("panel-simulate").hidden) void simulate.refresh();
+  if (!byId("panel-decisions").hidden) void decisions.refresh();
   for (const fn of openedListeners) fn();
   await ws.analysis?.settled();
   if (mine !== opening) return;

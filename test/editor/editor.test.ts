@@ -3,14 +3,15 @@
  * walks through what a policy author does, in order (the steps share the page's state, like a session). Screenshots
  * of the main views go to artifacts/editor/ (gitignored; CI keeps them as artifacts).
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ARTIFACTS, chromiumAvailable, collectErrors, cursorAt, evalApp, lineOf, markers, settled, startHarness, type Harness } from "./harness.js";
+import { ARTIFACTS, chromiumAvailable, collectErrors, cursorAt, evalApp, lineOf, markers, ROOT, settled, startHarness, type Harness } from "./harness.js";
 
 const AUTHOR = "author-key-0123456789";
 const ANALYST = "analyst-key-0123456789";
+const SERVICE = "service-key-0123456789";
 
 // No skip when chromium is missing: scripts/test.sh installs it, and a browser suite that can quietly not run proves nothing.
 describe("policy editor", () => {
@@ -22,7 +23,7 @@ describe("policy editor", () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    h = await startHarness({ keys: `author:${AUTHOR},analyst:${ANALYST}` });
+    h = await startHarness({ keys: `author:${AUTHOR},analyst:${ANALYST},service:${SERVICE}` });
     page = await h.browser.newPage({ viewport: { width: 1400, height: 860 } });
     errors = collectErrors(page);
   });
@@ -313,6 +314,30 @@ describe("policy editor", () => {
     await first.locator("button").click();
     await page.locator("#try-result .outcome").waitFor();
     expect(await page.textContent("#try-result .outcome")).toBe(want);
+  });
+
+  it("when a decision the server made is opened, then it is explained again under its version, and its rules lead to their lines", async () => {
+    // A calling service asks the server for a decision (logged with the version that made it).
+    const request = JSON.parse(readFileSync(join(ROOT, "policies/ice-tar/examples/urgent-mri.json"), "utf8"));
+    const made = await (await fetch(`${h.url}/v1/programs/ice-tar/versions/2010.1/evaluate?decisionDate=2009-03-02`, {
+      method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${SERVICE}` }, body: JSON.stringify(request),
+    })).json();
+    await page.goto(`${h.url}/#/ice-tar/2010.1`);
+    await page.waitForFunction(() => window.precept?.route?.version === "2010.1" && window.precept.ws.model?.getValue().includes('version: "2010.1"'));
+    await settled(page);
+    await page.click("#tab-decisions");
+    const row = page.locator(`#decisions-list button[data-id="${made.id}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toContain(made.outcome);
+    await row.click();
+    await page.locator("#decision-reproduced").waitFor();
+    expect(await page.textContent("#decision-reproduced")).toBe("Explained again with decision date 2009-03-02: the same decision.");
+    expect(await page.textContent("#decision-detail .outcome")).toBe(made.outcome);
+    await shot("12-decision-explained");
+    const reason = page.locator("#decision-detail .reasons .rule-link").first();
+    const line = Number(await reason.getAttribute("data-line"));
+    await reason.click();
+    await page.waitForFunction((l) => window.precept.ws.editor.getPosition().lineNumber === l, line);
   });
 
   it("every form control has a label a screen reader can read", async () => {
