@@ -34,7 +34,10 @@ export const functions: Readonly<Record<string, FunctionSig>> = {
   hours: { args: [dates, dates], result: "number", doc: "hours from the first date-time to the second" },
   years: { args: [dates, dates], result: "number", doc: "full years from the first date to the second (age at a date)" },
   addDays: { args: [dates, num], result: "date", doc: "the date n calendar days after a date" },
-  addWorkdays: { args: [dates, num], result: "date", doc: "the date n working days (Monday to Friday) after a date" },
+  addWorkdays: {
+    args: [dates, num, ["list", "set"]], min: 2, result: "date",
+    doc: "the date n working days (Monday to Friday, and not in the optional list of holiday dates) after a date",
+  },
   date: { args: [dates], result: "date", doc: "the date part of a date or date-time" },
   today: { args: [], result: "date", doc: "the decision date" },
   absent: { args: [anyT], rest: true, min: 1, result: "list", doc: "the named request fields that are missing" },

@@ -124,14 +124,16 @@ export const functions: Readonly<Record<string, (ctx: FnContext, ...a: unknown[]
     const a = dayOf(d);
     return a === undefined || !num(n) ? undefined : isoDate(a + Math.trunc(n) * DAY);
   },
-  addWorkdays: (_c, d, n) => {
+  addWorkdays: (_c, d, n, holidays) => {
     const a = dayOf(d);
     if (a === undefined || !num(n) || n < 0 || n > 10_000) return undefined;
+    // Optional: dates that are not working days either (a policy's holiday table); other values are ignored.
+    const off = Array.isArray(holidays) ? holidays : [];
     let ms = a;
     for (let left = Math.trunc(n); left > 0; ) {
       ms += DAY;
       const wd = new Date(ms).getUTCDay();
-      if (wd !== 0 && wd !== 6) left--;
+      if (wd !== 0 && wd !== 6 && !(off.length > 0 && off.includes(isoDate(ms)))) left--;
     }
     return isoDate(ms);
   },

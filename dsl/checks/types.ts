@@ -148,7 +148,7 @@ class Typer {
     const min = sig.min ?? sig.args.length;
     const max = sig.rest ? Infinity : sig.args.length;
     if (e.args.length < min || e.args.length > max) {
-      const n = sig.rest ? `at least ${min}` : String(sig.args.length);
+      const n = sig.rest ? `at least ${min}` : min === max ? String(max) : `${min} or ${max}`;
       this.report("policy/wrong-arguments", e.span, `\`${e.fn}\` takes ${n} argument${n === "1" ? "" : "s"}, not ${e.args.length}`, `${e.fn}: ${sig.doc}`);
     }
     const types = e.args.map((a, i) => {

@@ -24,6 +24,11 @@ describe("date functions", () => {
     ["addWorkdays", ["2009-03-06", 5], "2009-03-13"],
     ["addWorkdays", ["2009-03-07", 5], "2009-03-13"],
     ["addWorkdays", ["2009-03-09", 0], "2009-03-09"],
+    // Thanksgiving 2008 (Thursday 27 November) is not a working day when the holiday list names it.
+    ["addWorkdays", ["2008-11-24", 5], "2008-12-01"],
+    ["addWorkdays", ["2008-11-24", 5, ["2008-11-27"]], "2008-12-02"],
+    ["addWorkdays", ["2008-11-24", 5, ["2008-11-29"]], "2008-12-01"],
+    ["addWorkdays", ["2008-11-24", 5, []], "2008-12-01"],
     ["date", ["2009-03-06T23:00:00Z"], "2009-03-06"],
     ["date", ["2009-3-6"], undefined],
     ["today", [], "2009-03-31"],
