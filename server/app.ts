@@ -7,6 +7,7 @@ import express, { type Express } from "express";
 import { errorMiddleware, notFoundHandler } from "./errors.js";
 import { requestLogger } from "./logging.js";
 import { decisionsRouter } from "./routes/decisions.js";
+import { draftsRouter } from "./routes/drafts.js";
 import { evaluateRouter } from "./routes/evaluate.js";
 import { healthRouter } from "./routes/health.js";
 import { openapiRouter } from "./routes/openapi.js";
@@ -31,6 +32,7 @@ export function createApp(s: Services): Express {
   app.use(openapiRouter(s));
   app.use(programsRouter(s));
   app.use(testsRouter(s));
+  app.use(draftsRouter(s));
   app.use(decisionsRouter(s));
   app.use(simulationsRouter(s));
   if (existsSync(s.config.editorDir)) {

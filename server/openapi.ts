@@ -106,6 +106,10 @@ function commonComponents(): Schema {
       },
     },
     TestCase: TEST_CASE_SCHEMA,
+    DraftMeta: {
+      type: "object",
+      properties: { program: { type: "string" }, name: { type: "string" }, base: { type: "string" }, revision: { type: "integer" }, updatedAt: { type: "string", format: "date-time" } },
+    },
     Tests: {
       type: "object",
       properties: {
@@ -275,6 +279,32 @@ export function buildOpenApi(registry: Registry): object {
             { name: "cursor", in: "query", schema: { type: "string" } },
           ],
           responses: { 200: { description: "a page", content: json({ type: "object", properties: { items: { type: "array" }, nextCursor: { type: "string" } } }) }, ...errorResponses(400, 401, 403) },
+        },
+      },
+      "/v1/drafts": {
+        get: {
+          operationId: "listDrafts", summary: "A program's shared drafts, newest first",
+          parameters: [{ name: "program", in: "query", required: true, schema: { type: "string" } }],
+          responses: { 200: { description: "drafts (without their source)", content: json({ type: "object", properties: { drafts: { type: "array", items: ref("DraftMeta") } } }) }, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      "/v1/drafts/{program}/{name}": {
+        parameters: [
+          { name: "program", in: "path", required: true, schema: { type: "string" } },
+          { name: "name", in: "path", required: true, schema: { type: "string", pattern: "^[A-Za-z0-9._-]{1,64}(\\+new)?$" }, description: "the version the draft changes, or `<version>+new` for a new version extending it" },
+        ],
+        get: {
+          operationId: "getDraft", summary: "A shared draft with its source",
+          responses: { 200: { description: "the draft", content: json({ allOf: [ref("DraftMeta"), { type: "object", properties: { source: { type: "string" } } }] }) }, ...errorResponses(400, 401, 403, 404) },
+        },
+        put: {
+          ...sec("author"), operationId: "saveDraft", summary: "Share a draft; with `revision`, only over that revision (409 draft-changed otherwise)",
+          requestBody: { required: true, content: json({ type: "object", required: ["source", "base"], properties: { source: { type: "string" }, base: { type: "string" }, revision: { type: "integer", minimum: 0 } } }) },
+          responses: { 200: { description: "saved", content: json(ref("DraftMeta")) }, ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+        },
+        delete: {
+          ...sec("author"), operationId: "deleteDraft", summary: "Delete a shared draft",
+          responses: { 204: { description: "deleted" }, ...errorResponses(400, 401, 403, 404) },
         },
       },
       "/v1/decisions/{id}": {

@@ -12,7 +12,7 @@ import type { Logger } from "pino";
 import { DecisionJournal, type Segment } from "./journal.js";
 import type { SqlStore } from "./sql-store.js";
 import type {
-  AcceptedKey, DecisionPage, DecisionQuery, DecisionRecord, NewVersion, Store, TestsRecord, VersionRecord,
+  AcceptedKey, DecisionPage, DecisionQuery, DecisionRecord, DraftRecord, NewVersion, Store, TestsRecord, VersionRecord,
 } from "./types.js";
 
 /** Decisions journaled together, as their JSON texts. */
@@ -205,6 +205,22 @@ export class JournaledStore implements Store {
 
   onVersionPublished(cb: (program: string, version: string) => void): Promise<() => Promise<void>> {
     return this.inner.onVersionPublished(cb);
+  }
+
+  listDrafts(program: string): Promise<Omit<DraftRecord, "source">[]> {
+    return this.inner.listDrafts(program);
+  }
+
+  getDraft(program: string, name: string): Promise<DraftRecord | undefined> {
+    return this.inner.getDraft(program, name);
+  }
+
+  putDraft(d: { program: string; name: string; base: string; source: string; revision?: number }): Promise<DraftRecord | { conflict: DraftRecord }> {
+    return this.inner.putDraft(d);
+  }
+
+  deleteDraft(program: string, name: string): Promise<boolean> {
+    return this.inner.deleteDraft(program, name);
   }
 
   ping(): Promise<void> {

@@ -4,6 +4,7 @@
  *    decides which of two concurrent publishes wins (INSERT … ON CONFLICT DO NOTHING; the loser sees 0 rows).
  *    `compiled` is kept as text so its bytes (and therefore its hash) survive the round trip unchanged.
  *  - version_tests: a version's test cases (JSON text), replaceable, unlike the version itself.
+ *  - drafts: drafts shared through the server, one per program and name, with a revision against lost updates.
  *  - decisions: the decision log; `seq` orders it and pages it, `id` is the public decision id,
  *    `dup_key` holds the duplicate-detection key of accepted requests (usms-claim), unique per program.
  *    `request` and `decision` are `json`, not `jsonb`: the log is written on every evaluation and read rarely, and
@@ -13,7 +14,7 @@
 import type { CompiledPolicy } from "../../dsl/index.js";
 import type { Db, Queryable } from "./db.js";
 import type {
-  AcceptedKey, DecisionPage, DecisionQuery, DecisionRecord, NewVersion, Store, TestsRecord, VersionRecord,
+  AcceptedKey, DecisionPage, DecisionQuery, DecisionRecord, DraftRecord, NewVersion, Store, TestsRecord, VersionRecord,
 } from "./types.js";
 
 export const VERSION_CHANNEL = "precept_versions";
@@ -41,6 +42,14 @@ const SCHEMA = [
      origin     text        NOT NULL,
      updated_at timestamptz NOT NULL DEFAULT now(),
      PRIMARY KEY (program, version))`,
+  `CREATE TABLE IF NOT EXISTS drafts (
+     program    text        NOT NULL,
+     name       text        NOT NULL,
+     base       text        NOT NULL,
+     source     text        NOT NULL,
+     revision   integer     NOT NULL,
+     updated_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (program, name))`,
   `CREATE TABLE IF NOT EXISTS decisions (
      seq         bigserial   PRIMARY KEY,
      id          text        NOT NULL UNIQUE,
@@ -108,6 +117,19 @@ interface DecisionRow {
   dup_key: string | null;
   request_ref: string | null;
 }
+
+interface DraftRow {
+  program: string;
+  name: string;
+  base: string;
+  source: string;
+  revision: number;
+  updated_at: Date | string;
+}
+
+const toDraft = (r: DraftRow): DraftRecord => ({
+  program: r.program, name: r.name, base: r.base, source: r.source, revision: Number(r.revision), updatedAt: iso(r.updated_at),
+});
 
 const iso = (d: Date | string): string => (d instanceof Date ? d.toISOString() : new Date(d).toISOString());
 
@@ -231,6 +253,39 @@ export class SqlStore implements Store {
        ON CONFLICT (program, version) ${onConflict}`,
       [program, version, JSON.stringify(cases), origin],
     );
+    return r.rowCount > 0;
+  }
+
+  async listDrafts(program: string): Promise<Omit<DraftRecord, "source">[]> {
+    const r = await this.db.query<DraftRow>(
+      "SELECT program, name, base, '' AS source, revision, updated_at FROM drafts WHERE program = $1 ORDER BY updated_at DESC",
+      [program],
+    );
+    return r.rows.map(toDraft).map(({ source: _s, ...d }) => d);
+  }
+
+  async getDraft(program: string, name: string): Promise<DraftRecord | undefined> {
+    const r = await this.db.query<DraftRow>("SELECT program, name, base, source, revision, updated_at FROM drafts WHERE program = $1 AND name = $2", [program, name]);
+    return r.rows[0] ? toDraft(r.rows[0]) : undefined;
+  }
+
+  async putDraft(d: { program: string; name: string; base: string; source: string; revision?: number }): Promise<DraftRecord | { conflict: DraftRecord }> {
+    // One statement: a save over a revision someone else replaced changes nothing and returns no row.
+    const guard = d.revision === undefined ? "" : "WHERE drafts.revision = $5";
+    const r = await this.db.query<DraftRow>(
+      `INSERT INTO drafts (program, name, base, source, revision) VALUES ($1, $2, $3, $4, 1)
+       ON CONFLICT (program, name) DO UPDATE SET base = EXCLUDED.base, source = EXCLUDED.source,
+         revision = drafts.revision + 1, updated_at = now() ${guard}
+       RETURNING program, name, base, source, revision, updated_at`,
+      d.revision === undefined ? [d.program, d.name, d.base, d.source] : [d.program, d.name, d.base, d.source, d.revision],
+    );
+    if (r.rows[0]) return toDraft(r.rows[0]);
+    const current = await this.getDraft(d.program, d.name);
+    return { conflict: current! };
+  }
+
+  async deleteDraft(program: string, name: string): Promise<boolean> {
+    const r = await this.db.query("DELETE FROM drafts WHERE program = $1 AND name = $2", [program, name]);
     return r.rowCount > 0;
   }
 

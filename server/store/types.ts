@@ -52,6 +52,18 @@ export interface TestsRecord {
   readonly updatedAt: string;
 }
 
+/** A draft shared through the server: the editor's draft of one route (`2010.1`, or `2010.1+new` for a new version). */
+export interface DraftRecord {
+  readonly program: string;
+  readonly name: string;
+  /** The published version it starts from. */
+  readonly base: string;
+  readonly source: string;
+  /** 1 on creation, +1 on every save: a save names the revision it replaces, so two authors cannot overwrite unseen. */
+  readonly revision: number;
+  readonly updatedAt: string;
+}
+
 export interface DecisionQuery {
   readonly program?: string;
   readonly version?: string;
@@ -93,6 +105,14 @@ export interface Store {
    * came from the shipped file, never cases an author saved. True when something was written.
    */
   putTests(program: string, version: string, cases: readonly unknown[], origin: "shipped" | "api"): Promise<boolean>;
+  listDrafts(program: string): Promise<Omit<DraftRecord, "source">[]>;
+  getDraft(program: string, name: string): Promise<DraftRecord | undefined>;
+  /**
+   * Saves a draft. With `revision`, only over that revision (or as a new draft when `revision` is 0); answers the
+   * new record, or `{ conflict }` with the stored one when someone saved in between. Without, the save wins.
+   */
+  putDraft(d: { program: string; name: string; base: string; source: string; revision?: number }): Promise<DraftRecord | { conflict: DraftRecord }>;
+  deleteDraft(program: string, name: string): Promise<boolean>;
   insertDecisions(rows: readonly DecisionRecord[]): Promise<void>;
   queryDecisions(q: DecisionQuery): Promise<DecisionPage>;
   /** One decision by its public id. */

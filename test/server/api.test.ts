@@ -394,6 +394,46 @@ describe("test cases", () => {
   });
 });
 
+describe("shared drafts", () => {
+  const D = "/v1/drafts/demo-claim/2020.1+new";
+
+  it("when a draft is shared, read, saved over its revision and deleted, then each step answers as it should", async () => {
+    const first = await call(url, D, { method: "PUT", body: { source: "---\ndraft one", base: "2020.1", revision: 0 } });
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ program: "demo-claim", name: "2020.1+new", base: "2020.1", revision: 1 });
+    expect((await call(url, D)).body).toMatchObject({ source: "---\ndraft one", revision: 1 });
+    const second = await call(url, D, { method: "PUT", body: { source: "---\ndraft two", base: "2020.1", revision: 1 } });
+    expect(second.body.revision).toBe(2);
+    expect((await call(url, "/v1/drafts?program=demo-claim")).body.drafts).toEqual([expect.objectContaining({ name: "2020.1+new", revision: 2 })]);
+    expect((await call(url, D, { method: "DELETE" })).status).toBe(204);
+    expect((await call(url, D)).status).toBe(404);
+  });
+
+  it("when two authors save over the same revision, then the second gets 409 with the revision that won, and loses nothing", async () => {
+    await call(url, "/v1/drafts/demo-claim/2020.1", { method: "PUT", body: { source: "base text", base: "2020.1" } });
+    const rev = (await call(url, "/v1/drafts/demo-claim/2020.1")).body.revision;
+    const [a, b] = await Promise.all(["mine", "theirs"].map((source) =>
+      call(url, "/v1/drafts/demo-claim/2020.1", { method: "PUT", body: { source, base: "2020.1", revision: rev } })));
+    expect([a!.status, b!.status].sort()).toEqual([200, 409]);
+    const lost = a!.status === 409 ? a! : b!;
+    expect(lost.body.error).toMatchObject({ code: "draft-changed", details: { revision: rev + 1 } });
+    const kept = (await call(url, "/v1/drafts/demo-claim/2020.1")).body;
+    expect(kept.revision).toBe(rev + 1);
+    expect(["mine", "theirs"]).toContain(kept.source);
+    // Without a revision the save wins (the editor's "overwrite").
+    expect((await call(url, "/v1/drafts/demo-claim/2020.1", { method: "PUT", body: { source: "overwritten", base: "2020.1" } })).body.revision).toBe(rev + 2);
+  });
+
+  it("when a draft is malformed or names what does not exist, then 400 or 404", async () => {
+    const bad = await call(url, D, { method: "PUT", body: { source: "", base: 7, revision: -1 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.errors.map((e: any) => e.path)).toEqual(["/source", "/base", "/revision"]);
+    expect((await call(url, D, { method: "PUT", body: { source: "x", base: "1999.1" } })).status).toBe(404);
+    expect((await call(url, "/v1/drafts/demo-claim/..%2Fetc")).status).toBe(400);
+    expect((await call(url, "/v1/drafts?program=nope")).status).toBe(404);
+  });
+});
+
 describe("openapi", () => {
   it("when /openapi.json is read, then it is OpenAPI 3.1 and its request schema is the compiled policy's", async () => {
     const doc = await call(url, "/openapi.json");
@@ -406,7 +446,7 @@ describe("openapi", () => {
     const op = doc.body.paths["/v1/programs/demo-claim/versions/{version}/evaluate"].post;
     expect(op.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/demo-claim.Request" });
     expect(op.parameters[0].schema.enum).toContain("2020.1");
-    for (const p of ["/health", "/v1/programs", "/v1/compile", "/v1/decisions", "/v1/programs/{program}/versions", "/v1/programs/{program}/versions/{version}/tests", "/v1/decisions/{id}", "/v1/simulations", "/v1/request-sets"]) expect(doc.body.paths[p]).toBeDefined();
+    for (const p of ["/health", "/v1/programs", "/v1/compile", "/v1/decisions", "/v1/programs/{program}/versions", "/v1/programs/{program}/versions/{version}/tests", "/v1/decisions/{id}", "/v1/drafts/{program}/{name}", "/v1/simulations", "/v1/request-sets"]) expect(doc.body.paths[p]).toBeDefined();
     expect(doc.body.components.schemas.TestCase.required).toEqual(["name", "request", "want"]);
   });
 

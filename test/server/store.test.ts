@@ -135,6 +135,19 @@ describe.each(backends)("store on %s", (_name, open) => {
     expect(Date.parse(got!.updatedAt)).toBeGreaterThan(0);
   });
 
+  it("when five authors save over the same draft revision at once, then exactly one save wins", async () => {
+    const first = await store.putDraft({ program: "p", name: "1+new", base: "1", source: "start", revision: 0 });
+    expect(first).toMatchObject({ revision: 1, source: "start" });
+    const results = await Promise.all(["a", "b", "c", "d", "e"].map((source) => store.putDraft({ program: "p", name: "1+new", base: "1", source, revision: 1 })));
+    const won = results.filter((r) => !("conflict" in r));
+    expect(won).toHaveLength(1);
+    for (const r of results.filter((x) => "conflict" in x)) expect((r as { conflict: { revision: number } }).conflict.revision).toBe(2);
+    expect(await store.getDraft("p", "1+new")).toMatchObject({ revision: 2, source: (won[0] as { source: string }).source });
+    expect((await store.listDrafts("p")).map((d) => d.name)).toEqual(["1+new"]);
+    expect(await store.deleteDraft("p", "1+new")).toBe(true);
+    expect(await store.deleteDraft("p", "1+new")).toBe(false);
+  });
+
   it("when 5,000 decisions go in one insert, then all are stored", async () => {
     const before = await store.countDecisions();
     await store.insertDecisions(Array.from({ length: 5000 }, (_, i) => decision(1000 + i, { program: "bulk" })));
