@@ -257,11 +257,11 @@ export class SqlStore implements Store {
   }
 
   async listDrafts(program: string): Promise<Omit<DraftRecord, "source">[]> {
-    const r = await this.db.query<DraftRow>(
-      "SELECT program, name, base, '' AS source, revision, updated_at FROM drafts WHERE program = $1 ORDER BY updated_at DESC",
+    const r = await this.db.query<Omit<DraftRow, "source">>(
+      "SELECT program, name, base, revision, updated_at FROM drafts WHERE program = $1 ORDER BY updated_at DESC",
       [program],
     );
-    return r.rows.map(toDraft).map(({ source: _s, ...d }) => d);
+    return r.rows.map((d) => ({ program: d.program, name: d.name, base: d.base, revision: Number(d.revision), updatedAt: iso(d.updated_at) }));
   }
 
   async getDraft(program: string, name: string): Promise<DraftRecord | undefined> {
