@@ -20,7 +20,15 @@ export interface FunctionSig {
   readonly min?: number;
   readonly result: DslType | "first-arg";
   readonly doc: string;
+  /** For an argument that may be a text: the texts it accepts (a literal or a parameter is checked against them). */
+  readonly names?: Readonly<Record<number, readonly string[]>>;
 }
+
+/**
+ * The working-day calendars built into `addWorkdays` (engine/lib.ts `calendars`, which a test keeps equal):
+ * `us-federal` skips the federal holidays of 5 U.S.C. 6103 as observed, computed for any year from 1971.
+ */
+export const CALENDARS: readonly string[] = ["us-federal", "weekdays"];
 
 const dates: readonly DslType[] = ["date", "datetime", "string"];
 const num: readonly DslType[] = ["number"];
@@ -35,8 +43,8 @@ export const functions: Readonly<Record<string, FunctionSig>> = {
   years: { args: [dates, dates], result: "number", doc: "full years from the first date to the second (age at a date)" },
   addDays: { args: [dates, num], result: "date", doc: "the date n calendar days after a date" },
   addWorkdays: {
-    args: [dates, num, ["list", "set"]], min: 2, result: "date",
-    doc: "the date n working days (Monday to Friday, and not in the optional list of holiday dates) after a date",
+    args: [dates, num, ["string", "list", "set"]], min: 2, result: "date", names: { 2: CALENDARS },
+    doc: 'the date n working days (Monday to Friday) after a date; the optional third argument names a calendar of holidays ("us-federal") or lists holiday dates',
   },
   date: { args: [dates], result: "date", doc: "the date part of a date or date-time" },
   today: { args: [], result: "date", doc: "the decision date" },

@@ -127,13 +127,22 @@ export const functions: Readonly<Record<string, (ctx: FnContext, ...a: unknown[]
   addWorkdays: (_c, d, n, holidays) => {
     const a = dayOf(d);
     if (a === undefined || !num(n) || n < 0 || n > 10_000) return undefined;
-    // Optional: dates that are not working days either (a policy's holiday table); other values are ignored.
+    // Optional: the name of a built-in calendar, or dates that are not working days either (a policy's holiday
+    // table; other values in it are ignored). An unknown calendar name gives no date rather than weekends only.
+    const calendar = typeof holidays === "string" ? (Object.hasOwn(calendars, holidays) ? calendars[holidays as CalendarName] : undefined) : null;
+    if (calendar === undefined) return undefined;
     const off = Array.isArray(holidays) ? holidays : [];
     let ms = a;
     for (let left = Math.trunc(n); left > 0; ) {
       ms += DAY;
       const wd = new Date(ms).getUTCDay();
-      if (wd !== 0 && wd !== 6 && !(off.length > 0 && off.includes(isoDate(ms)))) left--;
+      if (wd === 0 || wd === 6) continue;
+      if (calendar) {
+        const year = calendar(new Date(ms).getUTCFullYear());
+        if (!year) return undefined;
+        if (year.has(ms)) continue;
+      } else if (off.length > 0 && off.includes(isoDate(ms))) continue;
+      left--;
     }
     return isoDate(ms);
   },
@@ -152,6 +161,88 @@ export const functions: Readonly<Record<string, (ctx: FnContext, ...a: unknown[]
   list: (_c, ...a) => a,
   duplicateOf: (c, ...a) => (c.findAccepted && a.every(isPresent) ? c.findAccepted(duplicateKey(a)) : undefined),
 };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Working-day calendars: named sets of days off besides weekends, computed for any year instead of hand-listed.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Midnight UTC of the `nth` (1-based) `weekday` (0 Sunday … 6 Saturday) of a month; nth -1 is the last one. */
+function nthWeekday(year: number, month: number, weekday: number, nth: number): number {
+  if (nth < 0) {
+    const last = Date.UTC(year, month + 1, 0);
+    return last - ((new Date(last).getUTCDay() - weekday + 7) % 7) * DAY;
+  }
+  const first = Date.UTC(year, month, 1);
+  return first + (((weekday - new Date(first).getUTCDay() + 7) % 7) + (nth - 1) * 7) * DAY;
+}
+
+/** The day a fixed-date holiday is observed on by a Monday-to-Friday worker: Saturday → Friday, Sunday → Monday. */
+function observed(ms: number): number {
+  const wd = new Date(ms).getUTCDay();
+  return wd === 6 ? ms - DAY : wd === 0 ? ms + DAY : ms;
+}
+
+/** First year the federal calendar knows: the Uniform Monday Holiday Act (P.L. 90-363) took effect in 1971. */
+export const FEDERAL_CALENDAR_FROM = 1971;
+
+/**
+ * The legal public holidays of 5 U.S.C. 6103(a) that fall in `year`, as the days they are observed on by employees
+ * whose basic workweek is Monday to Friday: a holiday on a Saturday is observed the Friday before (6103(b)(1)), one
+ * on a Sunday the Monday after (Executive Order 11582, section 3(a)). So 1 January of the next year, when it is a
+ * Saturday, is observed on 31 December of this one. As the statute stood in each year: Martin Luther King Jr.'s
+ * birthday from 1986 (P.L. 98-144), Veterans Day on the fourth Monday of October 1971-1977 and 11 November from
+ * 1978 (P.L. 94-97), Juneteenth from 2021 (P.L. 117-17). Not included: Inauguration Day (6103(c): a holiday only
+ * for employees in and around the District of Columbia) and days off given by executive order (e.g. Christmas
+ * Eve closures), which are decided year by year. Years before 1971 are not known (undefined).
+ */
+function usFederalHolidays(year: number): number[] | undefined {
+  if (!Number.isInteger(year) || year < FEDERAL_CALENDAR_FROM || year > 9999) return undefined;
+  const fixed = (y: number, m: number, d: number): number => observed(Date.UTC(y, m, d));
+  const days = [
+    fixed(year, 0, 1), // New Year's Day
+    nthWeekday(year, 1, 1, 3), // Washington's Birthday: third Monday in February
+    nthWeekday(year, 4, 1, -1), // Memorial Day: last Monday in May
+    fixed(year, 6, 4), // Independence Day
+    nthWeekday(year, 8, 1, 1), // Labor Day: first Monday in September
+    nthWeekday(year, 9, 1, 2), // Columbus Day: second Monday in October
+    nthWeekday(year, 10, 4, 4), // Thanksgiving Day: fourth Thursday in November
+    fixed(year, 11, 25), // Christmas Day
+    fixed(year + 1, 0, 1), // next New Year's Day, when observed on 31 December
+  ];
+  if (year >= 1986) days.push(nthWeekday(year, 0, 1, 3)); // Birthday of Martin Luther King, Jr.: third Monday in January
+  days.push(year <= 1977 ? nthWeekday(year, 9, 1, 4) : fixed(year, 10, 11)); // Veterans Day
+  if (year >= 2021) days.push(fixed(year, 5, 19)); // Juneteenth National Independence Day
+  const from = Date.UTC(year, 0, 1);
+  const to = Date.UTC(year + 1, 0, 1);
+  return days.filter((ms) => ms >= from && ms < to).sort((x, y) => x - y);
+}
+
+const federalByYear = new Map<number, ReadonlySet<number> | undefined>();
+
+/** The built-in calendars by name: for a year, its days off besides weekends (midnight UTC), or undefined if unknown. */
+export const calendars = {
+  /** Monday to Friday, no holidays. */
+  weekdays: (): ReadonlySet<number> => NO_DAYS,
+  /** Monday to Friday except the federal holidays of 5 U.S.C. 6103 as observed. */
+  "us-federal": (year: number): ReadonlySet<number> | undefined => {
+    if (!federalByYear.has(year)) {
+      const days = usFederalHolidays(year);
+      federalByYear.set(year, days && new Set(days));
+    }
+    return federalByYear.get(year);
+  },
+} as const satisfies Record<string, (year: number) => ReadonlySet<number> | undefined>;
+
+export type CalendarName = keyof typeof calendars;
+export const CALENDAR_NAMES = Object.keys(calendars) as readonly CalendarName[];
+const NO_DAYS: ReadonlySet<number> = new Set();
+
+/** The days off of a named calendar in a year, as `YYYY-MM-DD` (for tests and documentation). */
+export function calendarDays(name: string, year: number): string[] | undefined {
+  if (!Object.hasOwn(calendars, name)) return undefined;
+  const set = calendars[name as CalendarName](year);
+  return set && [...set].sort((a, b) => a - b).map(isoDate);
+}
 
 /** The key under which an accepted request is remembered for `duplicateOf`: its key values as JSON. */
 export function duplicateKey(values: readonly unknown[]): string {

@@ -164,6 +164,7 @@ class Typer {
       if (want && !want.some((w) => compatible(t, w))) {
         this.report("policy/type-mismatch", a.span, `argument ${i + 1} of \`${e.fn}\` must be ${article(want[0]!)}, but this is ${article(t)}`);
       }
+      this.knownName(e.fn, sig.names?.[i], a);
       return t;
     });
     return sig.result === "first-arg" ? (types[0] ?? "any") : sig.result;
@@ -218,6 +219,20 @@ class Typer {
         if (e.right.kind === "list") for (const item of e.right.items) this.enumValue(e.left, item);
         return "boolean";
     }
+  }
+
+  /** A text argument a function accepts only from a list (a calendar name), given as a literal or a parameter. */
+  private knownName(fn: string, names: readonly string[] | undefined, a: Expr): void {
+    if (!names) return;
+    const r = a.kind === "name" ? this.ctx.scope.resolve(a.name, this.inAttribute) : undefined;
+    const value = a.kind === "string" ? a.value : r?.kind === "param" && typeof r.value === "string" ? r.value : undefined;
+    if (value === undefined || names.includes(value)) return;
+    this.report(
+      "policy/unknown-value",
+      a.span,
+      `\`${fn}\` knows no calendar \`${value}\``,
+      this.didYouMean(value, names) ?? `it is one of ${names.map((v) => `\`${v}\``).join(", ")}`,
+    );
   }
 
   /** `facility.type = "SCP"`: a literal an enumerated field can never equal. */
