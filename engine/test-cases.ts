@@ -50,7 +50,10 @@ export function compareDecision(decision: Decision, want: PolicyTestCase["want"]
   }
   for (const [k, v] of Object.entries(want.attributes ?? {})) {
     const got = decision.attributes[k];
-    if (JSON.stringify(got) !== JSON.stringify(v)) problems.push(`attribute ${k}: want ${JSON.stringify(v)}, got ${got === undefined ? "nothing" : JSON.stringify(got)}`);
+    // `null` wants the attribute not set (a decision never carries null: a missing value is left out).
+    if (v === null ? got !== undefined && got !== null : JSON.stringify(got) !== JSON.stringify(v)) {
+      problems.push(`attribute ${k}: want ${v === null ? "nothing" : JSON.stringify(v)}, got ${got === undefined ? "nothing" : JSON.stringify(got)}`);
+    }
   }
   return problems;
 }
