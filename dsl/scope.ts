@@ -43,7 +43,7 @@ export const functions: Readonly<Record<string, FunctionSig>> = {
   years: { args: [dates, dates], result: "number", doc: "full years from the first date to the second (age at a date)" },
   addDays: { args: [dates, num], result: "date", doc: "the date n calendar days after a date" },
   addWorkdays: {
-    args: [dates, num, ["string", "list", "set"]], min: 2, result: "date", names: { 2: CALENDARS },
+    args: [dates, num, ["list", "set", "string"]], min: 2, result: "date", names: { 2: CALENDARS },
     doc: 'the date n working days (Monday to Friday) after a date; the optional third argument names a calendar of holidays ("us-federal") or lists holiday dates',
   },
   date: { args: [dates], result: "date", doc: "the date part of a date or date-time" },
