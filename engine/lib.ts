@@ -2,7 +2,8 @@
  * The runtime library compiled policies rely on: the json-rules-engine operators (same names, same semantics,
  * including their fact-value validators), the custom operators, and the DSL's built-in functions. Shared by the
  * interpreter, the generated evaluator and the json-rules-engine reference. Nothing here throws, allocates more than
- * it returns, or has side effects: a missing or malformed input gives `undefined`.
+ * it returns, or has side effects (the one memo, of each year's federal holidays, only saves recomputing them): a
+ * missing or malformed input gives `undefined`.
  */
 
 /** json-rules-engine's numberValidator, exactly: numbers and numeric strings pass. */
