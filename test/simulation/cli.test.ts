@@ -24,7 +24,9 @@ describe("precept simulate", () => {
     const r = precept("--program", "ihs-chs", "--baseline", "2008.1", "--candidate", "2008.1", "--param", "fundedLevel=4", "--json", json, "--csv", csv);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^ihs-chs: 2008\.1 → 2008\.1\* on ihs-chs-history/);
-    expect(r.stdout).toMatch(/defer\s+571\s+4\.6%\s+0\s+0\.0%\s+−571/);
+    // 569 deferrals at fundedLevel 3 (571 before issue 12: two deferrable services of people past their 180 days
+    // out of the CHSDA are now denied, as 2-3.9D says, instead of deferred).
+    expect(r.stdout).toMatch(/defer\s+569\s+4\.6%\s+0\s+0\.0%\s+−569/);
     expect(r.stdout).toContain("fund control (IHS Circular 91-07, Attachment B)");
     expect(r.stdout).toContain("rules never fired: 2008.1: none; 2008.1*: beyond-funded-priority");
     expect(r.stderr).toContain("simulating"); // the progress bar (no TTY: scheduled lines)
