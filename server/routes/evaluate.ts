@@ -85,7 +85,13 @@ async function decideChunk(
     const lines: string[] = [];
     const evaluated: Evaluated[] = [];
     let index = first;
+    let since = performance.now();
     for (const item of chunk) {
+      // Let other requests (and /health) in every 20 ms: a chunk of large bad items can take seconds.
+      if (performance.now() - since > 20) {
+        await new Promise((r) => setImmediate(r));
+        since = performance.now();
+      }
       if ("error" in item) {
         lines.push(errorLine(index++, item.error, budget));
         continue;

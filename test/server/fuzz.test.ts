@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoVersion } from "./fixtures/sources.js";
-import { call, removeTempDirs, startTestServer, type TestServer } from "./helpers.js";
+import { call, removeTempDirs, startTestServer, type Reply, type TestServer } from "./helpers.js";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 120);
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
@@ -164,7 +164,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 const asLogged = (text: string): unknown => JSON.parse(JSON.stringify(JSON.parse(text)));
 
 async function run(o: Op): Promise<void> {
-  let r: Awaited<ReturnType<typeof call>>;
+  let r: Reply;
   const json = { "content-type": "application/json" };
   switch (o.kind) {
     case "evaluate":

@@ -157,7 +157,8 @@ describe.each(stores)("hostile input on the %s store", (_name, open) => {
   it("when a cursor decodes past bigint or dates are out of range, then 400 naming the parameter", async () => {
     const past = Buffer.from("s:9999999999999999999").toString("base64url");
     const zero = Buffer.from("s:0").toString("base64url");
-    for (const [q, parameter] of [[`cursor=${past}`, "cursor"], [`cursor=${zero}`, "cursor"], ["from=0000-01-01", "from"], ["to=0000-12-31", "to"], ["from=0000-01-01T00:00:00Z", "from"], ["decisionDate=0000-01-01", "decisionDate"]]) {
+    const cases: [string, string][] = [[`cursor=${past}`, "cursor"], [`cursor=${zero}`, "cursor"], ["from=0000-01-01", "from"], ["to=0000-12-31", "to"], ["from=0000-01-01T00:00:00Z", "from"], ["decisionDate=0000-01-01", "decisionDate"]];
+    for (const [q, parameter] of cases) {
       const path = q.startsWith("decisionDate") ? `${V}/evaluate?${q}` : `/v1/decisions?${q}`;
       const r = path.includes("evaluate") ? await call(url, path, { body: claim("DATE") }) : await call(url, path);
       expect(r.status, q).toBe(400);
