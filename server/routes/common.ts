@@ -76,7 +76,7 @@ export function isDate(text: string): boolean {
 export function queryDate(req: Request, name: string): string | undefined {
   const v = queryString(req, name);
   if (v === undefined) return undefined;
-  if (!isDate(v)) throw badRequest("invalid-query", `query parameter \`${name}\` must be a date (YYYY-MM-DD)`);
+  if (!isDate(v)) throw badRequest("invalid-query", `query parameter \`${name}\` must be a date (YYYY-MM-DD, 0001 to 9999)`, { parameter: name });
   return v;
 }
 
@@ -85,7 +85,7 @@ export function queryInstant(req: Request, name: string): string | undefined {
   const v = queryString(req, name);
   if (v === undefined) return undefined;
   const ok = isDate(v) || (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v) && isDate(v.slice(0, 10)) && !Number.isNaN(Date.parse(v)));
-  if (!ok) throw badRequest("invalid-query", `query parameter \`${name}\` must be a date or an ISO date-time with a time zone`);
+  if (!ok) throw badRequest("invalid-query", `query parameter \`${name}\` must be a date or an ISO date-time with a time zone (years 0001 to 9999)`, { parameter: name });
   return v;
 }
 

@@ -65,7 +65,7 @@ export function decisionsRouter(s: Services): Router {
     }
     const cursor = queryString(req, "cursor", 100);
     if (cursor !== undefined && decodeCursor(cursor) === undefined) {
-      throw badRequest("invalid-query", "query parameter `cursor` is not a cursor this server gave");
+      throw badRequest("invalid-query", "query parameter `cursor` is not a cursor this server gave", { parameter: "cursor" });
     }
     const program = queryString(req, "program");
     const version = queryString(req, "version");

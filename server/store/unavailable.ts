@@ -14,7 +14,7 @@ export class StoreUnavailableError extends Error {
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
 // Disk errors of the embedded store's journal and files.
 const DISK_CODES = new Set(["ENOSPC", "EROFS", "EDQUOT", "EIO", "EACCES", "EPERM"]);
-const LOST = /connection terminated|connection error|terminating connection|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery mode)|the PGlite worker|Client was closed|Cannot use a pool after calling end/i;
+const LOST = /connection terminated|connection error|terminating connection|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery mode)|is not currently accepting connections|the PGlite worker|Client was closed|Cannot use a pool after calling end/i;
 
 /** True for errors that mean the store is unavailable rather than that the request is wrong or we have a bug. */
 export function isStoreUnavailable(err: unknown): boolean {
