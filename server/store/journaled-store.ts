@@ -34,6 +34,8 @@ const INSERT_TIMEOUT_MS = 30_000;
 export interface JournalOptions {
   /** Below this many free bytes on the data dir's file system, decisions are refused (503) before PGlite hits ENOSPC. */
   minFreeBytes?: number;
+  /** An insert unanswered for this long restarts the database thread (default INSERT_TIMEOUT_MS). */
+  insertTimeoutMs?: number;
 }
 
 /** Resolves with `work`, or rejects with StoreUnavailableError after `ms`. */
@@ -45,6 +47,13 @@ function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   });
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * What PostgreSQL refuses in a row's JSON text: `\u0000`, and lone surrogates (JSON.stringify writes a well-formed
+ * pair as itself, so in its output an escaped surrogate is always a lone one). An escaped backslash before the `u`
+ * (`\\u0000`, an ordinary string) is no escape: the lookbehind counts backslashes in pairs.
+ */
+const UNSTORABLE = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
 
 /** ENOSPC and the like, as the database reports them (SQLSTATE 53100 disk_full, or the OS error in the message). */
 function isDiskError(err: unknown): boolean {
@@ -117,6 +126,9 @@ export class JournaledStore implements Store {
     const refused = this.refusal();
     if (refused) throw new StoreUnavailableError(`decisions are not taken: ${refused}`, "disk");
     const texts = rows.map((r) => JSON.stringify(r));
+    // The routes refuse such requests (400); this keeps the promise whatever the caller: a row the database would
+    // refuse is never journaled, so it is never answered and then parked in rejected.ndjson.
+    for (const t of texts) if (UNSTORABLE.test(t)) throw new Error("a decision holds text the database cannot store (NUL or a lone surrogate)");
     let seg: Segment;
     try {
       seg = this.journal.write(texts);
@@ -213,7 +225,7 @@ export class JournaledStore implements Store {
    */
   private async store(batch: Queued[]): Promise<void> {
     const insert = (texts: readonly string[]): Promise<void> =>
-      within(this.inner.insertDecisionTexts(texts, { skipExisting: this.retrying }), INSERT_TIMEOUT_MS, "the embedded database");
+      within(this.inner.insertDecisionTexts(texts, { skipExisting: this.retrying }), this.opts.insertTimeoutMs ?? INSERT_TIMEOUT_MS, "the embedded database");
     const ping = (): Promise<void> => within(this.inner.ping(), 2000, "the embedded database");
     try {
       await insert(batch.flatMap((q) => q.texts));
