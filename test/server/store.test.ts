@@ -273,7 +273,7 @@ describe("decision journal (embedded store)", () => {
       const stuck = decision(2);
       await store.insertDecisions([stuck]); // journaled: answered
       const t0 = performance.now();
-      await expect(store.ping()).rejects.toThrow(/did not answer|not storing/);
+      await expect(store.ping()).rejects.toThrow(/did not answer|not storing|worker was stopped/);
       expect(performance.now() - t0).toBeLessThan(1500);
       // The insert times out, the worker is replaced, the row goes in.
       const d = await eventually(async () => (await store.getDecision(stuck.id).catch(() => undefined)) ?? false, 15_000, 200);
