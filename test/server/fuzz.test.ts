@@ -2,12 +2,13 @@
  * Property-based HTTP fuzzing of a started server (issue 11): fast-check builds hostile JSON bodies, ids, query
  * strings and small policy sources; every answer must be under 500, under a size bound, with /health answering
  * within a bound all along, and every 200 decision must read back from the log with the request that was sent.
- * `npm test` runs FUZZ_RUNS=120 (a few seconds); `npm run fuzz` runs 3,000 (FUZZ_RUNS and FUZZ_SEED override).
+ * `npm test` runs FUZZ_RUNS=120 (a few seconds); `npm run fuzz` runs 3,000 (FUZZ_RUNS and FUZZ_SEED override;
+ * FUZZ_STORE=postgres runs it against a fresh PostgreSQL database instead of the embedded store).
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoVersion } from "./fixtures/sources.js";
-import { call, removeTempDirs, startTestServer, type Reply, type TestServer } from "./helpers.js";
+import { call, createPgDatabase, removeTempDirs, startTestServer, type Reply, type TestDatabase, type TestServer } from "./helpers.js";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 120);
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
@@ -16,6 +17,7 @@ const MAX_ANSWER = 256 * 1024;
 const HEALTH_BOUND_MS = 2000;
 
 let srv: TestServer;
+let db: TestDatabase | undefined;
 let url: string;
 let stopHealth = false;
 let healthWorst = 0;
@@ -24,7 +26,8 @@ let health: Promise<void>;
 const stats = { cases: 0, decisions: 0, statuses: new Map<number, number>() };
 
 beforeAll(async () => {
-  srv = await startTestServer({ env: { PRECEPT_BODY_LIMIT: "64kb", PRECEPT_BATCH_LIMIT: "256kb" } });
+  if (process.env.FUZZ_STORE === "postgres") db = await createPgDatabase();
+  srv = await startTestServer({ env: { PRECEPT_BODY_LIMIT: "64kb", PRECEPT_BATCH_LIMIT: "256kb" }, ...(db ? { databaseUrl: db.url } : {}) });
   url = srv.url;
   expect((await call(url, "/v1/programs/demo-claim/versions", { body: { source: demoVersion() } })).status).toBe(201);
   health = (async () => {
@@ -47,9 +50,10 @@ afterAll(async () => {
   stopHealth = true;
   await health;
   console.log(
-    `fuzz: ${stats.cases} cases, ${stats.decisions} decisions read back, statuses ${JSON.stringify(Object.fromEntries(stats.statuses))}, /health worst ${Math.round(healthWorst)} ms`,
+    `fuzz (${db ? "postgres" : "embedded"}): ${stats.cases} cases, ${stats.decisions} decisions read back, statuses ${JSON.stringify(Object.fromEntries(stats.statuses))}, /health worst ${Math.round(healthWorst)} ms`,
   );
   await srv?.stop();
+  await db?.drop();
   removeTempDirs();
 });
 
