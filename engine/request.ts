@@ -11,16 +11,51 @@ export interface RequestIssue {
 const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule }).default ?? addFormatsModule;
 const ajv = new Ajv2020({ allErrors: true, strict: false });
 (addFormats as unknown as (a: Ajv2020) => void)(ajv);
-const cache = new WeakMap<object, ValidateFunction>();
+// The same schemas without allErrors: the first violation ends validation (used to tell valid from invalid).
+const firstOnly = new Ajv2020({ allErrors: false, strict: false });
+(addFormats as unknown as (a: Ajv2020) => void)(firstOnly);
+const cache = new WeakMap<object, { quick: ValidateFunction; all: ValidateFunction }>();
 
-export function requestValidator(schema: object): (request: unknown) => RequestIssue[] {
-  let validate = cache.get(schema);
-  if (!validate) {
-    validate = ajv.compile(schema);
-    cache.set(schema, validate);
+/**
+ * At most this many issues are reported per request: 100,000 bad items would otherwise answer 200,000 errors
+ * (27 MB for a 0.2 MB request). The count of the rest comes with them (`total`).
+ */
+export const DEFAULT_MAX_ISSUES = 50;
+
+export interface Validation {
+  /** The first `max` issues. */
+  readonly issues: RequestIssue[];
+  /** How many there were in all (issues.length when none were left out). */
+  readonly total: number;
+}
+
+function validators(schema: object): { quick: ValidateFunction; all: ValidateFunction } {
+  let v = cache.get(schema);
+  if (!v) {
+    v = { quick: firstOnly.compile(schema), all: ajv.compile(schema) };
+    cache.set(schema, v);
   }
-  const v = validate;
-  return (request) => (v(request) ? [] : (v.errors ?? []).map(toIssue));
+  return v;
+}
+
+/** Validates with a bound on the issues reported; the cost stays linear in the request. */
+export function requestValidatorBounded(schema: object, max = DEFAULT_MAX_ISSUES): (request: unknown) => Validation {
+  const { quick, all } = validators(schema);
+  return (request) => {
+    if (quick(request)) return { issues: [], total: 0 };
+    all(request);
+    const errors = all.errors ?? [];
+    if (errors.length === 0) return { issues: [{ path: "/", message: "is invalid" }], total: 1 };
+    const issues: RequestIssue[] = [];
+    for (let i = 0; i < errors.length && issues.length < max; i++) issues.push(toIssue(errors[i]!));
+    return { issues, total: Math.max(errors.length, issues.length) };
+  };
+}
+
+/** The request's issues (at most DEFAULT_MAX_ISSUES of them), [] when it is valid. */
+export function requestValidator(schema: object): (request: unknown) => RequestIssue[] {
+  const bounded = requestValidatorBounded(schema);
+  return (request) => bounded(request).issues;
 }
 
 function toIssue(e: ErrorObject): RequestIssue {

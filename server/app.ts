@@ -11,6 +11,7 @@ import { draftsRouter } from "./routes/drafts.js";
 import { evaluateRouter } from "./routes/evaluate.js";
 import { healthRouter } from "./routes/health.js";
 import { openapiRouter } from "./routes/openapi.js";
+import { strictQuery } from "./routes/common.js";
 import { programsRouter } from "./routes/programs.js";
 import { simulationsRouter } from "./routes/simulations.js";
 import { testsRouter } from "./routes/tests.js";
@@ -26,6 +27,7 @@ export function createApp(s: Services): Express {
     if (s.shuttingDown) res.setHeader("Connection", "close");
     next();
   });
+  app.use(strictQuery);
   // The evaluate routes come first: they carry nearly all of the traffic.
   app.use(evaluateRouter(s));
   app.use(healthRouter(s));

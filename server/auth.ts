@@ -38,17 +38,24 @@ function isRole(value: unknown): value is Role {
   return typeof value === "string" && (ROLES as readonly string[]).includes(value);
 }
 
-/** Parses `role:key,role:key`; throws on a malformed entry so a typo never silently opens the server. */
+/**
+ * Parses `role:key,role:key`; throws on a malformed entry so a typo never silently opens the server. The error
+ * names the entry by its position only: any part of the text may be a key (a missing colon makes the whole entry
+ * one), and the message ends up in logs.
+ */
 export function parseKeySpec(spec: string): KeyEntry[] {
   const out: KeyEntry[] = [];
+  let n = 0;
   for (const part of spec.split(",")) {
     const item = part.trim();
     if (item === "") continue;
+    n++;
     const colon = item.indexOf(":");
     const role = item.slice(0, colon);
     const key = item.slice(colon + 1);
     if (colon < 1 || !isRole(role) || key.length < 8) {
-      throw new Error(`PRECEPT_KEYS: entry \`${role || item.slice(0, 12)}\` must be role:key with a role of ${ROLES.join(", ")} and a key of at least 8 characters`);
+      const why = colon < 1 ? "has no `role:` before its key" : !isRole(role) ? "names an unknown role" : "has a key shorter than 8 characters";
+      throw new Error(`PRECEPT_KEYS: entry ${n} ${why}; each entry must be role:key with a role of ${ROLES.join(", ")} and a key of at least 8 characters`);
     }
     out.push({ role, digest: sha256(key) });
   }

@@ -77,12 +77,16 @@ export function readRaw(req: Request, limit: number): Promise<Buffer> {
 }
 
 const FORBIDDEN = new Set(["__proto__", "constructor", "prototype"]);
-// Cheap pre-check: only texts that could spell a forbidden key (directly or through a \u escape) get walked.
-// `\u0000` is refused too: PostgreSQL text cannot hold it (request ids go to text columns), and the decision log
-// must take every request it is given.
-const SUSPICIOUS = /__proto__|constructor|prototype|\\u/;
+/** Deeper than any request, test case or request set; deep enough nesting overflows recursive code downstream. */
+export const MAX_DEPTH = 100;
 
-/** Parses JSON text; 400 `bad-json` when it is not JSON, 400 `forbidden-key` when it carries a forbidden key. */
+/**
+ * Parses JSON text into what both stores can hold exactly, or refuses it with 400 and the JSON pointer:
+ * `bad-json` (not JSON), `too-deep` (nested deeper than MAX_DEPTH), `forbidden-key` (`__proto__`, `constructor`,
+ * `prototype`), `forbidden-character` (NUL or a lone UTF-16 surrogate in a string or key: PostgreSQL text and json
+ * cannot hold them, so the log could not store the request that was decided), `non-finite-number` (`1e309` parses
+ * to Infinity, which JSON cannot write back: the log would hold `null`).
+ */
 export function parseJson(text: string, where = ""): unknown {
   let value: unknown;
   try {
@@ -90,39 +94,69 @@ export function parseJson(text: string, where = ""): unknown {
   } catch (e) {
     throw badRequest("bad-json", `request body is not valid JSON${where}`, { reason: (e as Error).message });
   }
-  if (SUSPICIOUS.test(text)) {
-    const bad = findForbidden(value, "");
-    if (bad?.kind === "key") {
-      throw badRequest("forbidden-key", `key \`${bad.name}\` is not allowed${where}`, { path: bad.path });
-    }
-    if (bad) throw badRequest("forbidden-character", `the NUL character is not allowed${where}`, { path: bad.path });
-  }
+  const bad = inspectJson(value);
+  if (bad) throw badRequest(bad.code, `${bad.message}${where}`, { path: bad.path });
   return value;
 }
 
-interface Forbidden {
-  kind: "key" | "nul";
-  name: string;
+export interface Refusal {
+  code: "too-deep" | "forbidden-key" | "forbidden-character" | "non-finite-number";
+  message: string;
+  /** JSON pointer of the offending key or value. */
   path: string;
 }
 
-/** The first forbidden key (or string holding NUL) in `value`, with its JSON pointer. */
-export function findForbidden(value: unknown, base: string): Forbidden | undefined {
-  if (typeof value === "string") return value.includes("\0") ? { kind: "nul", name: "", path: base } : undefined;
-  if (value === null || typeof value !== "object") return undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const f = findForbidden(value[i], `${base}/${i}`);
-      if (f) return f;
+const pointerToken = (key: string | number): string => (typeof key === "number" ? String(key) : key.replace(/~/g, "~0").replace(/\//g, "~1"));
+
+/** A string PostgreSQL cannot store as it is: NUL, or a lone surrogate (JSON text can spell one as `\ud800`). */
+const unstorable = (s: string): boolean => s.includes("\0") || !(s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+/**
+ * The first refusal in a parsed JSON value, or undefined. Iterative (an explicit stack, no recursion), so no
+ * nesting overflows it, and linear in the value; the path is only built for the node refused.
+ */
+export function inspectJson(root: unknown): Refusal | undefined {
+  // Frames: the value, its parent frame index and its key in the parent (to rebuild the path on a refusal).
+  const values: unknown[] = [root];
+  const parents: number[] = [-1];
+  const keys: (string | number)[] = [""];
+  const depths: number[] = [0];
+  const pathOf = (frame: number, last?: string | number): string => {
+    const parts: (string | number)[] = last === undefined ? [] : [last];
+    for (let f = frame; f > 0; f = parents[f]!) parts.push(keys[f]!);
+    return parts.reverse().map((k) => `/${pointerToken(k)}`).join("");
+  };
+  // Frames are never popped (paths need their parents), so `next` walks the array as a queue.
+  for (let next = 0; next < values.length; next++) {
+    const v = values[next];
+    if (typeof v === "string") {
+      if (unstorable(v)) return { code: "forbidden-character", message: "NUL and lone surrogate characters are not allowed", path: pathOf(next) };
+      continue;
     }
-    return undefined;
-  }
-  for (const key of Object.keys(value)) {
-    const here = `${base}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
-    if (FORBIDDEN.has(key)) return { kind: "key", name: key, path: here };
-    if (key.includes("\0")) return { kind: "nul", name: key, path: here };
-    const f = findForbidden((value as Record<string, unknown>)[key], here);
-    if (f) return f;
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) return { code: "non-finite-number", message: "numbers must be finite (this one is too large for a double)", path: pathOf(next) };
+      continue;
+    }
+    if (v === null || typeof v !== "object") continue;
+    const depth = depths[next]! + 1;
+    if (depth > MAX_DEPTH) return { code: "too-deep", message: `JSON is nested deeper than ${MAX_DEPTH} levels`, path: pathOf(next) };
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        values.push(v[i]);
+        parents.push(next);
+        keys.push(i);
+        depths.push(depth);
+      }
+      continue;
+    }
+    for (const key of Object.keys(v)) {
+      if (FORBIDDEN.has(key)) return { code: "forbidden-key", message: `key \`${key}\` is not allowed`, path: pathOf(next, key) };
+      if (unstorable(key)) return { code: "forbidden-character", message: "NUL and lone surrogate characters are not allowed", path: pathOf(next, key) };
+      values.push((v as Record<string, unknown>)[key]);
+      parents.push(next);
+      keys.push(key);
+      depths.push(depth);
+    }
   }
   return undefined;
 }

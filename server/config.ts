@@ -13,6 +13,11 @@ export interface ServerConfig {
   /** Byte limits: single requests, and batches. */
   bodyLimit: number;
   batchLimit: number;
+  /** Validation errors reported per request (the rest are counted), and bytes of error detail per batch answer. */
+  maxErrors: number;
+  batchErrorBytes: number;
+  /** Embedded store: below this much free space on the data dir's file system, decisions are refused (503). */
+  minFreeBytes: number;
   /** Registry poll period on a shared store (ms). */
   pollMs: number;
   /** How long SIGTERM waits for in-flight requests before cutting connections (ms). */
@@ -46,6 +51,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     editorDir: resolve(cwd, env.PRECEPT_EDITOR_DIR || "editor/dist"),
     bodyLimit: parseSize(env.PRECEPT_BODY_LIMIT || "1mb"),
     batchLimit: parseSize(env.PRECEPT_BATCH_LIMIT || "50mb"),
+    maxErrors: Math.max(1, int(env.PRECEPT_MAX_ERRORS, 50, "PRECEPT_MAX_ERRORS")),
+    batchErrorBytes: parseSize(env.PRECEPT_BATCH_ERROR_BYTES || "1mb"),
+    minFreeBytes: parseSize(env.PRECEPT_MIN_FREE || "16mb"),
     pollMs: int(env.PRECEPT_POLL_MS, 2000, "PRECEPT_POLL_MS"),
     shutdownGraceMs: int(env.PRECEPT_SHUTDOWN_GRACE_MS, 10_000, "PRECEPT_SHUTDOWN_GRACE_MS"),
     logLevel: env.LOG_LEVEL || "info",

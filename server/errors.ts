@@ -4,6 +4,8 @@
  * lowercase without a final period, and nothing internal (stack, SQL, file paths) ever reaches the client.
  */
 import type { ErrorRequestHandler, RequestHandler } from "express";
+import { DRAIN_LIMIT, drainRequest } from "./drain.js";
+import { isStoreUnavailable } from "./store/unavailable.js";
 
 export class AppError extends Error {
   constructor(
@@ -48,6 +50,10 @@ export const errorMiddleware: ErrorRequestHandler = (err: unknown, req, res, nex
   if (err instanceof AppError) {
     status = err.status;
     body = errorBody(err.code, err.message, err.details);
+  } else if (isStoreUnavailable(err)) {
+    // The database is away or the disk refuses: the request may be retried, it is not our bug.
+    status = 503;
+    body = errorBody("store-unavailable", "the store is unavailable; try again shortly");
   } else {
     const e = err as { status?: unknown; statusCode?: unknown; type?: unknown };
     const s = typeof e?.status === "number" ? e.status : typeof e?.statusCode === "number" ? e.statusCode : 500;
@@ -67,8 +73,23 @@ export const errorMiddleware: ErrorRequestHandler = (err: unknown, req, res, nex
   }
   if (status >= 500) (req.log ?? console).error({ err }, "request failed");
   else req.log?.info({ code: (body as { error: { code: string } }).error.code }, "request rejected");
-  // A body we refused to read may still be arriving: do not keep the connection for the next request.
-  if (status === 413) res.set("Connection", "close");
-  res.status(status).json(body);
+  if (req.complete || req.method === "GET" || req.method === "HEAD") {
+    res.status(status).json(body);
+    return;
+  }
+  // A body we did not read (413, or refused before reading) may still be arriving: read it away, up to a bound,
+  // so that the client is done sending and reads this answer. Past the bound, answer and let the connection go.
+  void drainRequest(req, DRAIN_LIMIT).then((drained) => {
+    if (res.headersSent || res.destroyed) return;
+    if (!drained) {
+      res.set("Connection", "close");
+      // Keep reading (and dropping) for a moment: closing on unread input resets the connection at once.
+      res.once("finish", () => {
+        req.resume();
+        setTimeout(() => req.socket.destroy(), 1000).unref();
+      });
+    }
+    res.status(status).json(body);
+  });
   void next;
 };

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { acceptedKey, duplicateKeyOf } from "../engine/index.js";
+import { DEFAULT_MAX_ISSUES, requestValidatorBounded } from "../engine/request.js";
 import type { Decision } from "../engine/types.js";
 import type { AcceptedIndex } from "./duplicates.js";
 import { AppError, badRequest } from "./errors.js";
@@ -17,6 +18,8 @@ export interface EvalOptions {
   explain?: boolean;
   /** performance.now() when the request arrived, for latency_ms. */
   startedAt: number;
+  /** Validation errors reported at most (the rest are counted in `details.more`). */
+  maxErrors?: number;
 }
 
 export interface Evaluated {
@@ -50,16 +53,19 @@ export function keyOf(entry: Entry, request: unknown, decision?: Pick<Decision, 
   return decision ? acceptedKey(entry.compiled, request, decision) : duplicateKeyOf(entry.compiled, request);
 }
 
-/** Throws 400 `invalid-request` with each offending JSON path. */
-export function validateRequest(entry: Entry, request: unknown): void {
-  const errors = entry.evaluator.validate(request);
-  if (errors.length > 0) {
-    throw badRequest("invalid-request", `request does not match the ${entry.program} request schema`, { errors });
+/** Throws 400 `invalid-request` with each offending JSON path (the first `max`, and how many more there were). */
+export function validateRequest(entry: Entry, request: unknown, max = DEFAULT_MAX_ISSUES): void {
+  const { issues, total } = requestValidatorBounded(entry.compiled.requestSchema, max)(request);
+  if (issues.length > 0) {
+    throw badRequest("invalid-request", `request does not match the ${entry.program} request schema`, {
+      errors: issues,
+      ...(total > issues.length ? { more: total - issues.length } : {}),
+    });
   }
 }
 
 export function evaluateOne(entry: Entry, request: unknown, index: AcceptedIndex, opts: EvalOptions): Evaluated {
-  validateRequest(entry, request);
+  validateRequest(entry, request, opts.maxErrors);
   const decisionDate = opts.decisionDate ?? todayUtc();
   let decision: Decision;
   // What duplicateOf(...) was told, kept with the decision: with the date, all it takes to explain it again later.

@@ -29,7 +29,7 @@ const errorResponses = (...codes: number[]): Record<string, unknown> =>
   Object.fromEntries(codes.map((c) => [String(c), { $ref: `#/components/responses/E${c}` }]));
 
 const ERROR_TEXT: Record<number, string> = {
-  400: "malformed JSON, a forbidden key, or a request that breaks the schema (details.errors lists each JSON path)",
+  400: "malformed JSON, a forbidden key, NUL or a lone surrogate, a non-finite number, nesting past 100 levels (details.path), a request that breaks the schema (details.errors lists each JSON path, at most PRECEPT_MAX_ERRORS, details.more counts the rest), or a malformed, repeated or unknown parameter (details.parameter)",
   401: "missing or unknown API key",
   403: "the key's role may not do this (or: no keys configured and the client is not on loopback)",
   404: "unknown program or version",
@@ -37,6 +37,7 @@ const ERROR_TEXT: Record<number, string> = {
   413: "body larger than the configured limit",
   415: "wrong content type",
   422: "the policy does not compile (details.diagnostics)",
+  503: "the decision could not be logged or the store is away (disk full, database unreachable): nothing was decided; retry",
 };
 
 function commonComponents(): Schema {
@@ -153,7 +154,7 @@ function evaluateOps(program: string, entries: Entry[], components: Schema): Rec
         summary: `Decide one ${program} request under the version in force on its dateOfService`,
         parameters: queryParams,
         requestBody: { required: true, content: json(anyVersionBody) },
-        responses: { 200: { description: "the decision (logged)", content: json(ref(decisionName)) }, ...errorResponses(400, 401, 403, 404, 413, 415) },
+        responses: { 200: { description: "the decision (logged)", content: json(ref(decisionName)) }, ...errorResponses(400, 401, 403, 404, 413, 415, 503) },
       },
     },
     [`/v1/programs/${program}/versions/{version}/evaluate`]: {
@@ -162,7 +163,7 @@ function evaluateOps(program: string, entries: Entry[], components: Schema): Rec
         summary: `Decide one ${program} request under a named version`,
         parameters: [versionParam, ...queryParams],
         requestBody: { required: true, content: json(anyVersionBody) },
-        responses: { 200: { description: "the decision (logged)", content: json(ref(decisionName)) }, ...errorResponses(400, 401, 403, 404, 413, 415) },
+        responses: { 200: { description: "the decision (logged)", content: json(ref(decisionName)) }, ...errorResponses(400, 401, 403, 404, 413, 415, 503) },
       },
     },
     [`/v1/programs/${program}/versions/{version}/evaluate-batch`]: {
@@ -180,13 +181,13 @@ function evaluateOps(program: string, entries: Entry[], components: Schema): Rec
         },
         responses: {
           200: {
-            description: "decisions (or, at the position of a bad item, an Error object with details.index)",
+            description: "decisions (or, at the position of a bad item, an Error object with details.index); an NDJSON body past the batch limit ends with a payload-too-large Error whose details.index is the number answered and details.line the first line not read",
             content: {
               "application/json": { schema: { type: "array", items: { oneOf: [ref(decisionName), ref("Error")] } } },
               "application/x-ndjson": { schema: { oneOf: [ref(decisionName), ref("Error")] } },
             },
           },
-          ...errorResponses(400, 401, 403, 404, 413, 415),
+          ...errorResponses(400, 401, 403, 404, 413, 415, 503),
         },
       },
     },

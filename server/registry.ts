@@ -160,10 +160,17 @@ export class Registry {
   /** Follows other replicas' publishes (shared store only). */
   async watch(): Promise<void> {
     if (!this.store.shared) return;
-    this.unlisten = await this.store.onVersionPublished((program, version) => {
-      if (this.get(program, version)) return;
-      void this.lookupFresh(program, version);
-    });
+    this.unlisten = await this.store.onVersionPublished(
+      (program, version) => {
+        if (this.get(program, version)) return;
+        void this.lookupFresh(program, version);
+      },
+      () => {
+        // LISTEN was lost and is back: whatever was published meanwhile was not heard, so look now.
+        this.log.warn("version notifications resumed after a lost connection; catching up");
+        this.sync().catch((err: unknown) => this.log.warn({ err }, "registry catch-up failed"));
+      },
+    );
     const pollMs = this.opts.pollMs ?? 2000;
     this.timer = setInterval(() => {
       this.sync().catch((err: unknown) => this.log.warn({ err }, "registry poll failed"));

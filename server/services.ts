@@ -91,7 +91,7 @@ export interface OpenOptions {
 
 export async function openServices(config: ServerConfig, log: Logger, opts: OpenOptions = {}): Promise<Services> {
   const store = await openStore(
-    { dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) },
+    { dataDir: config.dataDir, minFreeBytes: config.minFreeBytes, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) },
     log.child({ component: "store" }),
   );
   try {
@@ -123,9 +123,11 @@ export async function openServices(config: ServerConfig, log: Logger, opts: Open
   }
 }
 
-/** Flush the decision log, stop following the store, close it. */
-export async function closeServices(s: Services): Promise<void> {
-  await s.decisions.drain();
-  await s.registry.stop();
-  await s.store.close();
+/** Flush the decision log, stop following the store, close it: within `timeoutMs` whatever the store does. */
+export async function closeServices(s: Services, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const late = (): Promise<"late"> => new Promise((r) => setTimeout(() => r("late"), Math.max(0, deadline - Date.now())).unref());
+  if ((await Promise.race([s.decisions.drain(), late()])) === "late") s.log.warn("decision log not drained in time; the journal keeps what was answered");
+  await Promise.race([s.registry.stop(), late()]);
+  await s.store.close(Math.max(500, deadline - Date.now()));
 }

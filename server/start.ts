@@ -45,7 +45,8 @@ export async function startServer(config: ServerConfig, log: Logger, opts: { aut
       }
       clearInterval(sweep);
       const pending = services.decisions.pending;
-      await closeServices(services);
+      // The store gets its own bound on top of the grace period, so SIGTERM always ends.
+      await closeServices(services, config.shutdownGraceMs);
       log.info({ ms: Math.round(performance.now() - t0), flushed: pending, written: services.decisions.written, inserts: services.decisions.inserts }, "stopped");
     })());
   return { url: `http://${host}:${port}`, server, services, stop };

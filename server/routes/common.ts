@@ -1,21 +1,60 @@
 /** Small helpers the routes share: looking up versions (404s), query parameters, stream writing. */
 import { once } from "node:events";
-import type { Request, Response } from "express";
+import type { Request, RequestHandler, Response } from "express";
 import { badRequest, notFound } from "../errors.js";
 import type { Entry } from "../registry.js";
 import type { Services } from "../services.js";
 
-/** A route parameter or query value as one string (arrays and objects are refused). */
-export function param(req: Request, name: string): string {
+/** Ids in paths (programs, versions, decisions, drafts …) are at most this long; longer ones are 400. */
+export const MAX_ID = 200;
+
+/** NUL, other control characters and lone surrogates: no id holds them, and PostgreSQL text cannot hold NUL. */
+// eslint-disable-next-line no-control-regex
+const BAD_TEXT = /[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** A route parameter as one string; 400 `invalid-parameter` (naming it) when it is over-long or holds NUL. */
+export function param(req: Request, name: string, max = MAX_ID): string {
   const v = (req.params as Record<string, unknown>)[name];
-  return typeof v === "string" ? v : "";
+  const text = typeof v === "string" ? v : "";
+  if (text.length > max) throw badRequest("invalid-parameter", `path parameter \`${name}\` is longer than ${max} characters`, { parameter: name, limit: max });
+  if (BAD_TEXT.test(text)) throw badRequest("invalid-parameter", `path parameter \`${name}\` holds a control character or a lone surrogate`, { parameter: name });
+  return text;
 }
 
-export function queryString(req: Request, name: string, max = 200): string | undefined {
+export function queryString(req: Request, name: string, max = MAX_ID): string | undefined {
   const v = (req.query as Record<string, unknown>)[name];
   if (v === undefined) return undefined;
-  if (typeof v !== "string" || v.length > max) throw badRequest("invalid-query", `query parameter \`${name}\` must be one string`);
+  if (typeof v !== "string") throw badRequest("invalid-query", `query parameter \`${name}\` must be given once`, { parameter: name });
+  if (v.length > max) throw badRequest("invalid-query", `query parameter \`${name}\` is longer than ${max} characters`, { parameter: name, limit: max });
+  if (BAD_TEXT.test(v)) throw badRequest("invalid-query", `query parameter \`${name}\` holds a control character or a lone surrogate`, { parameter: name });
   return v;
+}
+
+/**
+ * Refuses, on every route, a query the routes would otherwise misread: a repeated parameter (`?program=a&program=b`
+ * arrives as an array) or one spelled with brackets (`?program[]=x` arrives under the name `program[]`, so a
+ * route asking for `program` would silently see no filter at all). 400 `invalid-query` naming the parameter.
+ */
+export const strictQuery: RequestHandler = (req, _res, next) => {
+  const q = req.query as Record<string, unknown>;
+  for (const key in q) {
+    if (/[[\]]/.test(key) || BAD_TEXT.test(key)) {
+      return next(badRequest("invalid-query", `query parameter \`${key.replace(BAD_TEXT, "?").slice(0, 40)}\` is not a parameter name (no brackets)`, { parameter: key.slice(0, 40) }));
+    }
+    if (typeof q[key] !== "string") {
+      return next(badRequest("invalid-query", `query parameter \`${key.slice(0, 40)}\` must be given once`, { parameter: key.slice(0, 40) }));
+    }
+  }
+  next();
+};
+
+/** 400 for a query parameter the route does not know (a misspelt filter must not answer the unfiltered log). */
+export function onlyQuery(req: Request, known: readonly string[]): void {
+  for (const key in req.query as Record<string, unknown>) {
+    if (!known.includes(key)) {
+      throw badRequest("invalid-query", `unknown query parameter \`${key.slice(0, 40)}\` (known: ${known.join(", ")})`, { parameter: key.slice(0, 40), known });
+    }
+  }
 }
 
 export function queryBool(req: Request, name: string, fallback: boolean): boolean {
@@ -27,8 +66,9 @@ export function queryBool(req: Request, name: string, fallback: boolean): boolea
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** A calendar date YYYY-MM-DD from 0001-01-01 (PostgreSQL has no year 0) to 9999-12-31. */
 export function isDate(text: string): boolean {
-  if (!DATE.test(text)) return false;
+  if (!DATE.test(text) || text.startsWith("0000")) return false;
   const d = new Date(`${text}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(text);
 }
@@ -36,7 +76,7 @@ export function isDate(text: string): boolean {
 export function queryDate(req: Request, name: string): string | undefined {
   const v = queryString(req, name);
   if (v === undefined) return undefined;
-  if (!isDate(v)) throw badRequest("invalid-query", `query parameter \`${name}\` must be a date (YYYY-MM-DD)`);
+  if (!isDate(v)) throw badRequest("invalid-query", `query parameter \`${name}\` must be a date (YYYY-MM-DD, 0001 to 9999)`, { parameter: name });
   return v;
 }
 
@@ -44,8 +84,8 @@ export function queryDate(req: Request, name: string): string | undefined {
 export function queryInstant(req: Request, name: string): string | undefined {
   const v = queryString(req, name);
   if (v === undefined) return undefined;
-  const ok = isDate(v) || (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v) && !Number.isNaN(Date.parse(v)));
-  if (!ok) throw badRequest("invalid-query", `query parameter \`${name}\` must be a date or an ISO date-time with a time zone`);
+  const ok = isDate(v) || (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v) && isDate(v.slice(0, 10)) && !Number.isNaN(Date.parse(v)));
+  if (!ok) throw badRequest("invalid-query", `query parameter \`${name}\` must be a date or an ISO date-time with a time zone (years 0001 to 9999)`, { parameter: name });
   return v;
 }
 

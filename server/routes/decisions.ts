@@ -15,7 +15,7 @@ import { AppError, badRequest, notFound } from "../errors.js";
 import type { Services } from "../services.js";
 import { decodeCursor } from "../store/sql-store.js";
 import type { DecisionRecord } from "../store/types.js";
-import { param, queryBool, queryInstant, queryString } from "./common.js";
+import { onlyQuery, param, queryBool, queryInstant, queryString } from "./common.js";
 
 interface LoggedDecision {
   outcome: string;
@@ -48,6 +48,7 @@ export function decisionsRouter(s: Services): Router {
   const analyst = requireRole(s.auth, "analyst");
 
   r.get("/v1/decisions/:id", analyst, async (req, res) => {
+    onlyQuery(req, ["explain"]);
     const id = param(req, "id");
     const d = await s.store.getDecision(id);
     if (!d) throw notFound("unknown-decision", `there is no decision \`${id}\` in the log`, { id });
@@ -56,6 +57,7 @@ export function decisionsRouter(s: Services): Router {
   });
 
   r.get("/v1/decisions", analyst, async (req, res) => {
+    onlyQuery(req, ["limit", "cursor", "program", "version", "outcome", "from", "to"]);
     const limitText = queryString(req, "limit") ?? "100";
     const limit = Number(limitText);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
@@ -63,7 +65,7 @@ export function decisionsRouter(s: Services): Router {
     }
     const cursor = queryString(req, "cursor", 100);
     if (cursor !== undefined && decodeCursor(cursor) === undefined) {
-      throw badRequest("invalid-query", "query parameter `cursor` is not a cursor this server gave");
+      throw badRequest("invalid-query", "query parameter `cursor` is not a cursor this server gave", { parameter: "cursor" });
     }
     const program = queryString(req, "program");
     const version = queryString(req, "version");

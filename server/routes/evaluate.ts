@@ -7,23 +7,43 @@
  * Every decision is in the decision log before its bytes leave the server.
  */
 import { StringDecoder } from "node:string_decoder";
+import { DRAIN_LIMIT } from "../drain.js";
 import { Router, type Request } from "express";
 import { requireRole } from "../auth.js";
 import {
   NDJSON_TYPES, parseJson, readJson, readRaw, requireContentType, requireObject, tooLarge,
 } from "../body.js";
-import { AppError, badRequest, notFound } from "../errors.js";
+import { AppError, badRequest, errorBody, notFound } from "../errors.js";
 import { evaluateOne, keyOf, todayUtc, type EvalOptions, type Evaluated } from "../evaluate.js";
 import { isAcceptedTwice } from "../store/sql-store.js";
+import { isStoreUnavailable } from "../store/unavailable.js";
 import type { Entry } from "../registry.js";
 import type { Services } from "../services.js";
 import { findVersion, isDate, param, queryBool, queryDate, sendJson, unknownProgram, write } from "./common.js";
 
 type BatchItem = { value: unknown } | { error: AppError };
+/** What an NDJSON body past the batch limit ends with: where reading stopped. */
+interface OverLimit {
+  overLimit: { limit: number; line: number; drained: boolean };
+}
 
-function evalOptions(req: Request, explainByDefault: boolean): Omit<EvalOptions, "startedAt"> {
+function evalOptions(s: Services, req: Request, explainByDefault: boolean): Omit<EvalOptions, "startedAt"> {
   const decisionDate = queryDate(req, "decisionDate");
-  return { explain: queryBool(req, "explain", explainByDefault), ...(decisionDate ? { decisionDate } : {}) };
+  return {
+    explain: queryBool(req, "explain", explainByDefault),
+    maxErrors: s.config.maxErrors,
+    ...(decisionDate ? { decisionDate } : {}),
+  };
+}
+
+/** The store could not be asked (duplicate lookups on PostgreSQL): 503, as when the decision cannot be logged. */
+async function orUnavailable<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (isStoreUnavailable(err)) throw new AppError(503, "store-unavailable", "the store is unavailable; try again shortly", { cause: String(err) });
+    throw err;
+  }
 }
 
 /** How often a decision is made again after another replica accepted the same request key first. */
@@ -32,7 +52,7 @@ const RACE_RETRIES = 3;
 /** Evaluate, log, answer: the shared tail of both single-request endpoints. */
 async function decideAndLog(s: Services, entry: Entry, request: unknown, opts: EvalOptions): Promise<Evaluated> {
   const key = s.store.shared ? keyOf(entry, request) : undefined;
-  if (key !== undefined) await s.accepted.refresh(entry.program, [key]);
+  if (key !== undefined) await orUnavailable(s.accepted.refresh(entry.program, [key]));
   for (let attempt = 0; ; attempt++) {
     const ev = evaluateOne(entry, request, s.accepted, opts);
     try {
@@ -42,7 +62,7 @@ async function decideAndLog(s: Services, entry: Entry, request: unknown, opts: E
       if (ev.accepted) s.accepted.remove(entry.program, ev.accepted.key, ev.accepted.ref);
       // Another replica logged an acceptance of this key first: learn it and decide again (now a duplicate).
       if (key !== undefined && isAcceptedTwice(err) && attempt < RACE_RETRIES) {
-        await s.accepted.refresh(entry.program, [key]);
+        await orUnavailable(s.accepted.refresh(entry.program, [key]));
         continue;
       }
       throw new AppError(503, "log-unavailable", "the decision could not be logged, so it is not given", { cause: String(err) });
@@ -50,19 +70,30 @@ async function decideAndLog(s: Services, entry: Entry, request: unknown, opts: E
   }
 }
 
+/** Bytes of error detail a batch answer may still carry; past them, a bad item answers its first error only. */
+interface ErrorBudget {
+  bytes: number;
+}
+
 /** One chunk of a batch decided and logged; lines are the answers in order. */
 async function decideChunk(
-  s: Services, entry: Entry, chunk: BatchItem[], first: number, opts: Omit<EvalOptions, "startedAt">,
+  s: Services, entry: Entry, chunk: BatchItem[], first: number, opts: Omit<EvalOptions, "startedAt">, budget: ErrorBudget,
 ): Promise<string[]> {
   const keys = s.store.shared ? chunk.flatMap((it) => ("value" in it ? [keyOf(entry, it.value)] : [])).filter((k) => k !== undefined) : [];
-  if (keys.length > 0) await s.accepted.refresh(entry.program, keys);
+  if (keys.length > 0) await orUnavailable(s.accepted.refresh(entry.program, keys));
   for (let attempt = 0; ; attempt++) {
     const lines: string[] = [];
     const evaluated: Evaluated[] = [];
     let index = first;
+    let since = performance.now();
     for (const item of chunk) {
+      // Let other requests (and /health) in every 20 ms: a chunk of large bad items can take seconds.
+      if (performance.now() - since > 20) {
+        await new Promise((r) => setImmediate(r));
+        since = performance.now();
+      }
       if ("error" in item) {
-        lines.push(JSON.stringify(errorItem(index++, item.error)));
+        lines.push(errorLine(index++, item.error, budget));
         continue;
       }
       try {
@@ -70,7 +101,7 @@ async function decideChunk(
         evaluated.push(ev);
         lines.push(JSON.stringify(ev.answer));
       } catch (e) {
-        lines.push(JSON.stringify(errorItem(index, e)));
+        lines.push(errorLine(index, e, budget));
       }
       index++;
     }
@@ -80,7 +111,7 @@ async function decideChunk(
     } catch (err) {
       for (const e of evaluated) if (e.accepted) s.accepted.remove(entry.program, e.accepted.key, e.accepted.ref);
       if (keys.length > 0 && isAcceptedTwice(err) && attempt < RACE_RETRIES) {
-        await s.accepted.refresh(entry.program, keys);
+        await orUnavailable(s.accepted.refresh(entry.program, keys));
         continue;
       }
       throw new AppError(503, "log-unavailable", "decisions could not be logged, so they are not given", { cause: String(err) });
@@ -88,13 +119,36 @@ async function decideChunk(
   }
 }
 
-function errorItem(index: number, err: unknown): object {
+function errorItem(index: number, err: unknown): { error: { code: string; message: string; details: Record<string, unknown> } } {
   const e = err instanceof AppError ? err : new AppError(500, "internal", "internal error");
   return { error: { code: e.code, message: e.message, details: { index, ...(e.details as object | undefined) } } };
 }
 
-/** NDJSON request body → chunks of parsed lines, reading as it arrives (bad lines become error items). */
-async function* ndjsonChunks(req: Request, limit: number, size: number): AsyncGenerator<BatchItem[]> {
+/**
+ * A bad item's answer line. Each carries at most `maxErrors` errors already; once the batch's answers have used
+ * `batchErrorBytes` on errors, each further one carries its first error and the count of the rest, so the answer
+ * stays within a small multiple of the request however many items are bad.
+ */
+function errorLine(index: number, err: unknown, budget: ErrorBudget): string {
+  const item = errorItem(index, err);
+  if (budget.bytes > 0) {
+    const text = JSON.stringify(item);
+    budget.bytes -= text.length;
+    return text;
+  }
+  const { errors, more, ...rest } = item.error.details as { errors?: unknown[]; more?: number };
+  if (Array.isArray(errors) && errors.length > 0) {
+    item.error.details = { ...rest, errors: errors.slice(0, 1), more: errors.length - 1 + (more ?? 0) };
+  }
+  return JSON.stringify(item);
+}
+
+/**
+ * NDJSON request body → chunks of parsed lines, reading as it arrives (bad lines become error items). Past the
+ * limit, the complete lines within it are still answered, the rest of the upload is read away (up to a bound, so
+ * that the client finishes sending and reads the answer), and the last item says where reading stopped.
+ */
+async function* ndjsonChunks(req: Request, limit: number, size: number): AsyncGenerator<BatchItem[] | OverLimit> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   const decoder = new StringDecoder("utf8");
@@ -112,12 +166,37 @@ async function* ndjsonChunks(req: Request, limit: number, size: number): AsyncGe
       chunk.push({ error: e as AppError });
     }
   };
-  for await (const data of req as AsyncIterable<Buffer>) {
-    total += data.length;
-    if (total > limit) throw tooLarge(limit);
-    const lines = (rest + decoder.write(data)).split("\n");
+  const stream = req as AsyncIterable<Buffer>;
+  const it = stream[Symbol.asyncIterator]();
+  for (;;) {
+    const { value: data, done } = await it.next();
+    if (done) break;
+    const over = total + data.length > limit;
+    const part = over ? data.subarray(0, limit - total) : data;
+    total += part.length;
+    const lines = (rest + decoder.write(part)).split("\n");
     rest = lines.pop()!;
     for (const line of lines) take(line);
+    if (over) {
+      // The line cut by the limit is not answered: the client resends from it.
+      if (chunk.length > 0) yield chunk;
+      chunk = [];
+      // Read the rest away through the same iterator (returning from it would destroy the connection).
+      let seen = 0;
+      let drained = false;
+      const deadline = Date.now() + 10_000;
+      while (seen <= DRAIN_LIMIT && Date.now() < deadline) {
+        const next = await Promise.race([it.next(), new Promise<"late">((r) => setTimeout(() => r("late"), deadline - Date.now()).unref())]);
+        if (next === "late") break;
+        if (next.done) {
+          drained = true;
+          break;
+        }
+        seen += next.value.length;
+      }
+      yield { overLimit: { limit, line: lineNo + 1, drained } };
+      return;
+    }
     if (chunk.length >= size) {
       yield chunk;
       chunk = [];
@@ -140,7 +219,7 @@ export function evaluateRouter(s: Services): Router {
     const startedAt = performance.now();
     requireContentType(req);
     const entry = await findVersion(s, param(req, "program"), param(req, "version"));
-    const opts = evalOptions(req, true);
+    const opts = evalOptions(s, req, true);
     const request = await readJson(req, s.config.bodyLimit);
     const ev = await decideAndLog(s, entry, request, { ...opts, startedAt });
     sendJson(res, ev.answer);
@@ -154,7 +233,7 @@ export function evaluateRouter(s: Services): Router {
       if (s.store.shared) await s.registry.sync();
       if (!s.registry.hasProgram(program)) throw unknownProgram(program);
     }
-    const opts = evalOptions(req, true);
+    const opts = evalOptions(s, req, true);
     const request = requireObject(await readJson(req, s.config.bodyLimit));
     // The date of service picks the version; without one (an incomplete request) the decision date does, and
     // the policy then says what is missing.
@@ -178,8 +257,8 @@ export function evaluateRouter(s: Services): Router {
     const type = requireContentType(req, NDJSON_TYPES);
     const ndjson = NDJSON_TYPES.includes(type);
     const entry = await findVersion(s, param(req, "program"), param(req, "version"));
-    const opts = evalOptions(req, false);
-    let chunks: AsyncIterable<BatchItem[]> | Iterable<BatchItem[]>;
+    const opts = evalOptions(s, req, false);
+    let chunks: AsyncIterable<BatchItem[] | OverLimit> | Iterable<BatchItem[]>;
     if (ndjson) {
       chunks = ndjsonChunks(req, s.config.batchLimit, 500);
     } else {
@@ -191,8 +270,23 @@ export function evaluateRouter(s: Services): Router {
     let started = false;
     let index = 0;
     let first = true;
+    const budget: ErrorBudget = { bytes: s.config.batchErrorBytes };
     for await (const chunk of chunks) {
-      const lines = await decideChunk(s, entry, chunk, index, opts);
+      if ("overLimit" in chunk) {
+        // NDJSON only. What was answered is logged; this last line says where to resume.
+        const { limit, line, drained } = chunk.overLimit;
+        const last = errorBody("payload-too-large", `request body is larger than the limit of ${limit} bytes: answered ${index} requests, stopped reading at line ${line}`, {
+          limit, index, line,
+        });
+        if (!res.headersSent) {
+          if (!drained) res.setHeader("Connection", "close");
+          res.status(200).type("application/x-ndjson");
+        }
+        res.end(JSON.stringify(last) + "\n");
+        if (!drained) res.once("finish", () => req.socket.destroy());
+        return;
+      }
+      const lines = await decideChunk(s, entry, chunk, index, opts, budget);
       index += chunk.length;
       if (!started) {
         res.status(200).type(ndjson ? "application/x-ndjson" : "application/json");

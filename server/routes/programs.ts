@@ -12,7 +12,7 @@ import { readJson, requireObject } from "../body.js";
 import { AppError, badRequest } from "../errors.js";
 import type { Entry } from "../registry.js";
 import type { Services } from "../services.js";
-import { findVersion, param, queryString } from "./common.js";
+import { findVersion, MAX_ID, param, queryString } from "./common.js";
 import { casesFrom } from "./tests.js";
 
 export function summary(e: Entry): Record<string, unknown> {
@@ -98,6 +98,12 @@ export function programsRouter(s: Services): Router {
     const { compiled, diagnostics } = compilePolicy(source, s.host);
     if (!compiled || hasErrors(diagnostics)) {
       throw new AppError(422, "policy-invalid", "the policy does not compile", { diagnostics });
+    }
+    // The version id becomes a path segment, a key and part of the publish notification (8,000 bytes at most).
+    if (compiled.version.length > MAX_ID || !/^[A-Za-z0-9._+-]+$/.test(compiled.version)) {
+      throw new AppError(422, "policy-invalid", "the version id is not usable", {
+        diagnostics: [serverDiagnostic("server/invalid-version-id", `the version id must be 1 to ${MAX_ID} letters, digits, \`.\`, \`_\`, \`+\` or \`-\``)],
+      });
     }
     // Checked before anything is stored, so a bad case leaves no version behind.
     const tests = body.tests === undefined ? undefined : casesFrom(body.tests, "/tests", compiled);

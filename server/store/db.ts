@@ -19,8 +19,12 @@ export interface Db extends Queryable {
   readonly kind: "pglite" | "postgres";
   /** Runs `fn` on one connection inside BEGIN/COMMIT (ROLLBACK on throw). */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  listen(channel: string, cb: (payload: string) => void): Promise<() => Promise<void>>;
-  close(): Promise<void>;
+  /** `onReconnect`: the listening connection was lost and is back; notifications sent meanwhile are lost. */
+  listen(channel: string, cb: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
+  /** Embedded only: replace a database thread that stopped answering. */
+  restart?(): Promise<void>;
+  /** Closes, giving up on a database that does not answer within `timeoutMs`. */
+  close(timeoutMs?: number): Promise<void>;
 }
 
 interface WorkerReply {
@@ -36,39 +40,51 @@ interface WorkerReply {
  * PGlite: PostgreSQL in WASM, one connection, data under `dataDir` (created on first use: ~4 s of initdb).
  * It runs in a worker thread (pglite-worker.mjs) so that its CPU time is not taken from request handling.
  * Transactions hold a lock on this side: while one runs, other queries wait, as they would for PGlite's single
- * connection anyway.
+ * connection anyway. `restart()` replaces a worker that stopped answering (it recovers from its WAL on open);
+ * `close(ms)` gives up waiting after `ms` and terminates the worker.
  */
 export async function openPglite(dataDir: string): Promise<Db> {
   if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
-  const worker = new Worker(new URL("./pglite-worker.mjs", import.meta.url), { workerData: { dataDir } });
   const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
   const notify = new Map<string, Set<(payload: string) => void>>();
   let nextId = 1;
   let dead: Error | undefined;
-  const ready = new Promise<void>((resolve, reject) => {
-    worker.on("message", (m: WorkerReply) => {
-      if (m.kind === "ready") return resolve();
-      if (m.kind === "failed") return reject(new Error(`PGlite could not open ${dataDir}: ${m.error?.message}`));
-      if (m.kind === "notify") {
-        for (const cb of notify.get(m.channel ?? "") ?? []) cb(m.payload ?? "");
-        return;
-      }
-      const p = pending.get(m.id!);
-      if (!p) return;
-      pending.delete(m.id!);
-      if (m.error) p.reject(Object.assign(new Error(m.error.message), { code: m.error.code, detail: m.error.detail }));
-      else p.resolve(m.result);
+  let worker!: Worker;
+
+  const start = async (): Promise<void> => {
+    const w = new Worker(new URL("./pglite-worker.mjs", import.meta.url), { workerData: { dataDir } });
+    await new Promise<void>((resolve, reject) => {
+      w.on("message", (m: WorkerReply) => {
+        if (m.kind === "ready") return resolve();
+        if (m.kind === "failed") return reject(new Error(`PGlite could not open ${dataDir}: ${m.error?.message}`));
+        if (m.kind === "notify") {
+          for (const cb of notify.get(m.channel ?? "") ?? []) cb(m.payload ?? "");
+          return;
+        }
+        const p = pending.get(m.id!);
+        if (!p) return;
+        pending.delete(m.id!);
+        if (m.error) p.reject(Object.assign(new Error(m.error.message), { code: m.error.code, detail: m.error.detail }));
+        else p.resolve(m.result);
+      });
+      const onGone = (e: Error): void => {
+        if (w !== worker) return reject(e);
+        dead = e;
+        reject(e);
+        for (const p of pending.values()) p.reject(e);
+        pending.clear();
+      };
+      w.on("error", onGone);
+      w.on("exit", (code) => onGone(new Error(`the PGlite worker exited (${code})`)));
+      worker = w;
+    }).catch(async (e: unknown) => {
+      w.removeAllListeners("exit");
+      await w.terminate();
+      throw e;
     });
-    const onGone = (e: Error): void => {
-      dead = e;
-      reject(e);
-      for (const p of pending.values()) p.reject(e);
-      pending.clear();
-    };
-    worker.on("error", onGone);
-    worker.on("exit", (code) => onGone(new Error(`the PGlite worker exited (${code})`)));
-  });
-  await ready;
+    dead = undefined;
+  };
+  await start();
 
   const send = <T>(msg: Record<string, unknown>): Promise<T> => {
     if (dead) return Promise.reject(dead);
@@ -89,6 +105,15 @@ export async function openPglite(dataDir: string): Promise<Db> {
       () => undefined,
     );
     return run;
+  };
+  const stopWorker = async (): Promise<void> => {
+    const w = worker;
+    w.removeAllListeners("exit");
+    const gone = new Error("the PGlite worker was stopped");
+    dead = gone;
+    for (const p of pending.values()) p.reject(gone);
+    pending.clear();
+    await w.terminate();
   };
   let closed = false;
   return {
@@ -119,16 +144,26 @@ export async function openPglite(dataDir: string): Promise<Db> {
         if (!closed) await send({ kind: "unlisten", handle }).catch(() => {});
       };
     },
-    close: async () => {
+    restart: async () => {
+      if (closed) return;
+      await stopWorker();
+      lock = Promise.resolve(); // a transaction stuck in the old worker has been rejected with it
+      await start();
+    },
+    close: async (timeoutMs = 10_000) => {
       if (closed) return;
       closed = true;
-      await lock;
-      await send({ kind: "close" }).catch(() => {});
-      worker.removeAllListeners("exit");
-      await worker.terminate();
+      const late = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+      const t0 = Date.now();
+      await Promise.race([lock, late(timeoutMs)]);
+      if (!dead) await Promise.race([send({ kind: "close" }).catch(() => {}), late(Math.max(100, timeoutMs - (Date.now() - t0)))]);
+      await stopWorker();
     },
   };
 }
+
+/** The application_name of LISTEN connections (so an operator, or a test, can find them in pg_stat_activity). */
+export const LISTEN_APPLICATION = "precept-listen";
 
 /** PostgreSQL through a node-postgres pool; LISTEN holds one dedicated client. */
 export async function openPostgres(connectionString: string, poolSize = 10): Promise<Db> {
@@ -137,6 +172,7 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
   pool.on("error", () => {});
   await pool.query("SELECT 1");
   const listeners: pg.Client[] = [];
+  let stoppedAll = false;
   return {
     kind: "postgres",
     async query<T>(sql: string, params?: unknown[]) {
@@ -162,22 +198,64 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
         client.release();
       }
     },
-    async listen(channel, cb) {
-      const client = new pg.Client({ connectionString });
-      client.on("error", () => {}); // the registry's poll covers a lost LISTEN connection
-      await client.connect();
-      client.on("notification", (n) => {
-        if (n.channel === channel) cb(n.payload ?? "");
-      });
-      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-      listeners.push(client);
+    async listen(channel, cb, onReconnect) {
+      // One dedicated connection; when it dies (pg_terminate_backend, a database restart) it is made again with
+      // backoff, and `onReconnect` lets the caller catch up on what was notified meanwhile.
+      let client: pg.Client | undefined;
+      let stopped = false;
+      const connect = async (): Promise<void> => {
+        const c = new pg.Client({ connectionString, application_name: LISTEN_APPLICATION });
+        c.on("error", () => {}); // followed by "end", which reconnects
+        try {
+          await c.connect();
+          c.on("notification", (n) => {
+            if (n.channel === channel) cb(n.payload ?? "");
+          });
+          await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+        } catch (e) {
+          await c.end().catch(() => {});
+          throw e;
+        }
+        if (stopped || stoppedAll) {
+          await c.end().catch(() => {});
+          return;
+        }
+        client = c;
+        listeners.push(c);
+        c.once("end", () => {
+          const i = listeners.indexOf(c);
+          if (i >= 0) listeners.splice(i, 1);
+          client = undefined;
+          if (!stopped && !stoppedAll) void reconnect();
+        });
+      };
+      const reconnect = async (): Promise<void> => {
+        for (let delay = 100; !stopped && !stoppedAll; delay = Math.min(delay * 2, 5000)) {
+          await new Promise((r) => setTimeout(r, delay).unref());
+          if (stopped || stoppedAll) return;
+          try {
+            await connect();
+            onReconnect?.();
+            return;
+          } catch {
+            // still away: try again later
+          }
+        }
+      };
+      await connect();
       return async () => {
-        const i = listeners.indexOf(client);
-        if (i >= 0) listeners.splice(i, 1);
-        await client.end().catch(() => {});
+        stopped = true;
+        const c = client;
+        client = undefined;
+        if (c) {
+          const i = listeners.indexOf(c);
+          if (i >= 0) listeners.splice(i, 1);
+          await c.end().catch(() => {});
+        }
       };
     },
     async close() {
+      stoppedAll = true;
       await Promise.all(listeners.splice(0).map((c) => c.end().catch(() => {})));
       await pool.end();
     },

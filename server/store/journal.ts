@@ -8,7 +8,7 @@
  * PGlite behind the responses, many rows per insert, and deletes a segment once all its rows are there.
  * After a crash the segments left over are replayed (inserts skip ids already stored) before the server is ready.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
 /** One segment file; rows are counted so it can be deleted when every one is in the database. */
@@ -83,8 +83,17 @@ export class DecisionJournal {
     try {
       while (off < buf.length) off += writeSync(seg.fd!, buf, off, buf.length - off);
     } catch (err) {
-      // The caller answers 503 for these rows. Part of them may be on disk as a torn last line: end the segment
-      // there, so that no later, answered line is glued to it (replay skips exactly the torn tail).
+      // The caller answers 503 for these rows, so none of them may be replayed: a full disk can take some whole
+      // lines of the write and tear the next. Cut the segment back to where this write began (truncating needs no
+      // space), then end it, so that nothing later is glued to a torn line.
+      if (off > 0) {
+        try {
+          ftruncateSync(seg.fd!, seg.bytes);
+        } catch (cut) {
+          this.endCurrent();
+          throw Object.assign(err as Error, { untruncated: { path: seg.path, bytes: seg.bytes, error: String(cut) } });
+        }
+      }
       this.endCurrent();
       throw err;
     }

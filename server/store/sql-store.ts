@@ -172,17 +172,21 @@ const DECISION_COLUMNS =
   "seq::text AS seq, id, program, version, hash, request, decision, outcome, decided_at, latency_ms, dup_key, request_ref";
 
 export const encodeCursor = (seq: string): string => Buffer.from(`s:${seq}`).toString("base64url");
+const MAX_BIGINT = 9223372036854775807n;
+/** The seq a cursor names, or undefined when it is not one this server gave (seq is a positive bigint). */
 export function decodeCursor(cursor: string): string | undefined {
   const text = Buffer.from(cursor, "base64url").toString("utf8");
-  return /^s:\d{1,19}$/.test(text) ? text.slice(2) : undefined;
+  if (!/^s:\d{1,19}$/.test(text)) return undefined;
+  const seq = BigInt(text.slice(2));
+  return seq >= 1n && seq <= MAX_BIGINT ? seq.toString() : undefined;
 }
 
-/** `to` given as a bare date means "up to the end of that day". */
-function upperBound(to: string): string {
+/** `to` given as a bare date means "up to the end of that day"; after 9999-12-31 there is no bound at all. */
+function upperBound(to: string): string | undefined {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(to)) return to;
   const d = new Date(`${to}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString();
+  return d.getUTCFullYear() > 9999 ? undefined : d.toISOString();
 }
 
 export class SqlStore implements Store {
@@ -329,7 +333,8 @@ export class SqlStore implements Store {
     if (q.version !== undefined) add("version = ?", q.version);
     if (q.outcome !== undefined) add("outcome = ?", q.outcome);
     if (q.from !== undefined) add("decided_at >= ?::timestamptz", q.from);
-    if (q.to !== undefined) add("decided_at < ?::timestamptz", upperBound(q.to));
+    const before = q.to === undefined ? undefined : upperBound(q.to);
+    if (before !== undefined) add("decided_at < ?::timestamptz", before);
     if (q.cursor !== undefined) {
       const seq = decodeCursor(q.cursor);
       if (seq === undefined) throw new Error("not a decision-log cursor");
@@ -367,7 +372,7 @@ export class SqlStore implements Store {
     return r.rows;
   }
 
-  async onVersionPublished(cb: (program: string, version: string) => void): Promise<() => Promise<void>> {
+  async onVersionPublished(cb: (program: string, version: string) => void, onReconnect?: () => void): Promise<() => Promise<void>> {
     return this.db.listen(VERSION_CHANNEL, (payload) => {
       try {
         const { program, version } = JSON.parse(payload) as { program: string; version: string };
@@ -375,15 +380,20 @@ export class SqlStore implements Store {
       } catch {
         /* not ours */
       }
-    });
+    }, onReconnect);
   }
 
   async ping(): Promise<void> {
     await this.db.query("SELECT 1");
   }
 
-  close(): Promise<void> {
-    return this.db.close();
+  /** Embedded only: replace a database thread that stopped answering (no-op elsewhere). */
+  async restart(): Promise<void> {
+    await this.db.restart?.();
+  }
+
+  close(timeoutMs?: number): Promise<void> {
+    return this.db.close(timeoutMs);
   }
 
   /** For tests and tools: run SQL directly. */

@@ -122,8 +122,12 @@ export interface Store {
   loadAcceptedKeys(): Promise<AcceptedKey[]>;
   /** The accepted keys among `keys` for one program (replicas: catch claims accepted elsewhere). */
   findAcceptedKeys(program: string, keys: readonly string[]): Promise<AcceptedKey[]>;
-  /** Calls `cb` when any process publishes a version. Returns the unsubscribe function. */
-  onVersionPublished(cb: (program: string, version: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Calls `cb` when any process publishes a version; `onReconnect` when the listening connection came back after
+   * being lost (what was published meanwhile was not heard). Returns the unsubscribe function.
+   */
+  onVersionPublished(cb: (program: string, version: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
   ping(): Promise<void>;
-  close(): Promise<void>;
+  /** Closes; gives up on a database that does not answer within `timeoutMs` (the embedded store). */
+  close(timeoutMs?: number): Promise<void>;
 }

@@ -10,7 +10,10 @@ import { openStore, type Store } from "../../server/store/index.js";
 import { DecisionJournal } from "../../server/store/journal.js";
 import { isAcceptedTwice } from "../../server/store/sql-store.js";
 import type { DecisionRecord } from "../../server/store/types.js";
-import { createPgDatabase, freshDataDir, removeTempDirs, tempDir, type TestDatabase } from "./helpers.js";
+import { openPglite } from "../../server/store/db.js";
+import { JournaledStore } from "../../server/store/journaled-store.js";
+import { SqlStore } from "../../server/store/sql-store.js";
+import { createPgDatabase, eventually, freshDataDir, removeTempDirs, tempDir, type TestDatabase } from "./helpers.js";
 
 const compiled = (program: string, version: string): CompiledPolicy =>
   ({ format: "precept/compiled@1", program, version, effective: "2020-01-01", title: `t ${version}`, z: 1, a: [2, 1], hash: `sha256:${version}` }) as unknown as CompiledPolicy;
@@ -238,5 +241,49 @@ describe("decision journal (embedded store)", () => {
     journal.ingested(a, 1);
     expect(readdirSync(dir)).toEqual(["000000000002.ndjson"]);
     journal.close(true);
+  });
+
+  it("when a decision holds text the database cannot store, then the embedded store refuses it before journaling it", async () => {
+    const dataDir = await freshDataDir();
+    const store = await openStore({ dataDir });
+    try {
+      for (const bad of ["a\ud800", "\udc00", "x\u0000y"]) {
+        await expect(store.insertDecisions([decision(1, { request: { claimId: bad } })])).rejects.toThrow(/cannot store/);
+      }
+      // An escaped backslash before `u0000` is ordinary text, and a well-formed pair is fine.
+      const fine = decision(2, { request: { claimId: "\\u0000 \ud83d\ude00" } });
+      await store.insertDecisions([fine]);
+      expect((await store.getDecision(fine.id))?.request).toEqual(fine.request);
+      expect(readdirSync(join(dataDir, "journal")).filter((f) => f.startsWith("rejected"))).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("when the embedded database stops answering, then ping gives up within a second, reads within two, and the stuck thread is restarted", async () => {
+    const dataDir = await freshDataDir();
+    const inner = new SqlStore(await openPglite(join(dataDir, "pglite")));
+    const store = await JournaledStore.open(inner, join(dataDir, "journal"), undefined, { insertTimeoutMs: 4000 });
+    try {
+      const before = decision(1);
+      await store.insertDecisions([before]);
+      expect((await store.getDecision(before.id))?.id).toBe(before.id);
+      // The database thread busy for a minute: what a PGlite spinning after ENOSPC looks like from here.
+      void inner.raw().query("SELECT pg_sleep(60)").catch(() => {});
+      const stuck = decision(2);
+      await store.insertDecisions([stuck]); // journaled: answered
+      const t0 = performance.now();
+      await expect(store.ping()).rejects.toThrow(/did not answer|not storing|worker was stopped/);
+      expect(performance.now() - t0).toBeLessThan(1500);
+      const t1 = performance.now();
+      await expect(store.getDecision(stuck.id)).rejects.toThrow();
+      expect(performance.now() - t1).toBeLessThan(2500);
+      // The insert times out, the worker is replaced, the row goes in.
+      const d = await eventually(async () => (await store.getDecision(stuck.id).catch(() => undefined)) ?? false, 15_000, 200);
+      expect(d.id).toBe(stuck.id);
+      await store.ping();
+    } finally {
+      await store.close(3000);
+    }
   });
 });
