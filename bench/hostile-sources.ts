@@ -1,0 +1,71 @@
+/**
+ * Hostile policy sources of issue 11 (failures 1, 6 and 11), shared by the compile bench and the server tests:
+ * each is small to send and was once slow or fatal to compile or evaluate.
+ */
+
+/** An envelope the shipped ice-tar request schema accepts; `extra` adds YAML lines before the closing fence. */
+export function envelope(version = "99.1", extra = ""): string {
+  return [
+    "---",
+    "program: ice-tar",
+    `version: "${version}"`,
+    "effective: 2030-01-01",
+    "title: Hostile input",
+    "requestSchema: request.schema.json",
+    "outcomes: [deny, approve]",
+    ...(extra ? [extra] : []),
+    "---",
+    "",
+  ].join("\n");
+}
+
+const OTHERWISE = 'otherwise approve code ok reason "fine" cite "000_143979f455261efb.txt, Background"\n';
+const rule = (id: string, when: string): string => `rule ${id}\n  when ${when}\n  then deny\n  code c\n  cite "000_143979f455261efb.txt, Background"\n`;
+
+/** `let a1 = a0 and a0`, `let a2 = a1 and a1`, …: each let's expansion doubles (issue 11, failure 1). */
+export function doubling(lines: number, version?: string): string {
+  const out = [envelope(version), "let a0 = emergency"];
+  for (let i = 1; i < lines; i++) out.push(`let a${i} = a${i - 1} and a${i - 1}`);
+  return `${out.join("\n")}\n${rule("r", `a${lines - 1}`)}${OTHERWISE}`;
+}
+
+export function nestedParens(depth: number): string {
+  return envelope() + rule("r", `${"(".repeat(depth)}emergency${")".repeat(depth)}`) + OTHERWISE;
+}
+
+export function longOr(n: number): string {
+  return envelope() + rule("r", Array.from({ length: n }, () => "emergency").join(" or ")) + OTHERWISE;
+}
+
+export function longSum(n: number): string {
+  return envelope() + rule("r", `${Array.from({ length: n }, () => "1").join(" + ")} > 0`) + OTHERWISE;
+}
+
+export function manyNots(n: number): string {
+  return envelope() + rule("r", `${"not ".repeat(n)}emergency`) + OTHERWISE;
+}
+
+export function letChain(n: number): string {
+  const out = [envelope(), "let b0 = emergency"];
+  for (let i = 1; i < n; i++) out.push(`let b${i} = b${i - 1} or emergency`);
+  return `${out.join("\n")}\n${rule("r", `b${n - 1}`)}${OTHERWISE}`;
+}
+
+export function manyRules(n: number, version?: string): string {
+  const out = [envelope(version)];
+  for (let i = 0; i < n; i++) out.push(rule(`r${i}`, `service.estimatedCost > ${process.env.FIXED ?? i}`));
+  return out.join("") + OTHERWISE;
+}
+
+/** A YAML envelope with `n` aliases of one anchor. */
+export function yamlAliases(n: number): string {
+  const lines = ["x-anchor: &a [1, 2, 3]", "x-aliases:", ...Array.from({ length: n }, () => "  - *a")];
+  return envelope("99.1", lines.join("\n")) + rule("r", "emergency") + OTHERWISE;
+}
+
+/** The billion laughs: nine levels of ten aliases each. */
+export function billionLaughs(): string {
+  const lines = ['l0: &l0 "lol"'];
+  for (let i = 1; i <= 9; i++) lines.push(`l${i}: &l${i} [${Array.from({ length: 10 }, () => `*l${i - 1}`).join(", ")}]`);
+  return envelope("99.1", lines.join("\n")) + rule("r", "emergency") + OTHERWISE;
+}
