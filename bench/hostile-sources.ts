@@ -53,7 +53,7 @@ export function letChain(n: number): string {
 
 export function manyRules(n: number, version?: string): string {
   const out = [envelope(version)];
-  for (let i = 0; i < n; i++) out.push(rule(`r${i}`, `service.estimatedCost > ${process.env.FIXED ?? i}`));
+  for (let i = 0; i < n; i++) out.push(rule(`r${i}`, process.env.WIDE ? `service.estimatedCost > ${i} and urgency = "urgent" and not emergency` : `service.estimatedCost > ${process.env.FIXED ?? i}`));
   return out.join("") + OTHERWISE;
 }
 

@@ -6,9 +6,10 @@
  *   POST /v1/compile                                   `{ program?, source }` → diagnostics, compiled (author)
  */
 import { Router } from "express";
-import { compilePolicy, type Diagnostic } from "../../dsl/index.js";
+import type { Diagnostic } from "../../dsl/index.js";
 import { requireRole } from "../auth.js";
 import { readJson, requireObject } from "../body.js";
+import { assertEvaluable, compileSource } from "../compile-steps.js";
 import { AppError, badRequest } from "../errors.js";
 import type { Entry } from "../registry.js";
 import type { Services } from "../services.js";
@@ -83,7 +84,7 @@ export function programsRouter(s: Services): Router {
     const source = sourceOf(body);
     const program = body.program;
     if (program !== undefined && typeof program !== "string") throw badRequest("invalid-body", "`program` must be a string");
-    const { compiled, diagnostics } = compilePolicy(source, s.host);
+    const { compiled, diagnostics } = await compileSource(s, source);
     const all = [...diagnostics];
     if (compiled && program !== undefined && compiled.program !== program) {
       all.push(serverDiagnostic("server/program-mismatch", `the envelope says program \`${compiled.program}\`, not \`${program}\``));
@@ -95,7 +96,7 @@ export function programsRouter(s: Services): Router {
     const program = param(req, "program");
     const body = requireObject(await readJson(req, s.config.bodyLimit));
     const source = sourceOf(body);
-    const { compiled, diagnostics } = compilePolicy(source, s.host);
+    const { compiled, diagnostics } = await compileSource(s, source);
     if (!compiled || hasErrors(diagnostics)) {
       throw new AppError(422, "policy-invalid", "the policy does not compile", { diagnostics });
     }
@@ -115,6 +116,7 @@ export function programsRouter(s: Services): Router {
       });
     };
     if (s.registry.get(program, compiled.version)) throw exists();
+    await assertEvaluable(s, compiled, tests ?? []);
     // The primary key decides between concurrent publishes, on this replica or another.
     const inserted = await s.store.insertVersion({
       program,

@@ -1,0 +1,36 @@
+/**
+ * The compile steps the routes share, both on the compile pool (compile-pool.ts): compiling a source, where a hit
+ * size limit (`limit/…`) answers 422 `policy-limit` with its located diagnostic; and, before a version is stored,
+ * checking that its compiled form can be evaluated (publish-checks.ts), else 422 `policy-unevaluable`.
+ */
+import type { CompiledPolicy } from "../dsl/compiled.js";
+import type { Diagnostic } from "../dsl/index.js";
+import type { PolicyTestCase } from "../engine/test-cases.js";
+import { compilePoolFor } from "./compile-pool.js";
+import { AppError } from "./errors.js";
+import type { Services } from "./services.js";
+
+const isLimit = (d: Diagnostic): boolean => d.severity === "error" && d.code.startsWith("limit/");
+
+export async function compileSource(s: Services, source: string): Promise<{ compiled?: CompiledPolicy; diagnostics: Diagnostic[] }> {
+  const { compiled, diagnostics } = await compilePoolFor(s).compile(source, s.host);
+  const limited = diagnostics.filter(isLimit);
+  if (limited.length > 0) {
+    throw new AppError(422, "policy-limit", `the policy exceeds a size limit: ${limited[0]!.message}`, { diagnostics: [...diagnostics] });
+  }
+  return { ...(compiled ? { compiled } : {}), diagnostics: [...diagnostics] };
+}
+
+export async function assertEvaluable(s: Services, compiled: CompiledPolicy, cases: readonly PolicyTestCase[]): Promise<void> {
+  const problems = await compilePoolFor(s).check(compiled, cases);
+  if (problems.length === 0) return;
+  const at = { line: 1, column: 1, offset: 0 };
+  const diagnostics: Diagnostic[] = problems.slice(0, 20).map((p) => ({
+    code: "policy/unevaluable",
+    severity: "error",
+    message: `the compiled policy cannot evaluate ${p.request}: ${p.message}`,
+    start: at,
+    end: at,
+  }));
+  throw new AppError(422, "policy-unevaluable", "the policy compiles but cannot be evaluated, so it is not published", { diagnostics, problems: problems.slice(0, 20) });
+}
