@@ -51,9 +51,10 @@ export function letChain(n: number): string {
   return `${out.join("\n")}\n${rule("r", `b${n - 1}`)}${OTHERWISE}`;
 }
 
-export function manyRules(n: number, version?: string): string {
+/** `n` rules of one comparison each, or (`wide`) of three conditions each. */
+export function manyRules(n: number, version?: string, wide = false): string {
   const out = [envelope(version)];
-  for (let i = 0; i < n; i++) out.push(rule(`r${i}`, process.env.WIDE ? `service.estimatedCost > ${i} and urgency = "urgent" and not emergency` : `service.estimatedCost > ${process.env.FIXED ?? i}`));
+  for (let i = 0; i < n; i++) out.push(rule(`r${i}`, wide ? `service.estimatedCost > ${i} and urgency = "urgent" and not emergency` : `service.estimatedCost > ${i}`));
   return out.join("") + OTHERWISE;
 }
 
@@ -68,4 +69,25 @@ export function billionLaughs(): string {
   const lines = ['l0: &l0 "lol"'];
   for (let i = 1; i <= 9; i++) lines.push(`l${i}: &l${i} [${Array.from({ length: 10 }, () => `*l${i - 1}`).join(", ")}]`);
   return envelope("99.1", lines.join("\n")) + rule("r", "emergency") + OTHERWISE;
+}
+
+/** A literal list of `n` items in one expression. */
+export function longList(n: number): string {
+  return envelope() + rule("r", `service.estimatedCost in [${Array.from({ length: n }, (_, i) => i).join(", ")}]`) + OTHERWISE;
+}
+
+/** `n` rules of the smallest kind, so the count and not the bytes is what is large. */
+export function tinyRules(n: number): string {
+  return envelope() + Array.from({ length: n }, (_, i) => `rule t${i} then deny code c\n`).join("") + OTHERWISE;
+}
+
+/** Past the source size limit: a long comment. */
+export function hugeSource(bytes: number): string {
+  const head = envelope() + rule("r", "emergency") + OTHERWISE;
+  return head + "# " + "x".repeat(Math.max(0, bytes - head.length - 3)) + "\n";
+}
+
+/** Compiles but throws on every evaluation: a date ten to the fifteenth days away is no date. */
+export function unevaluable(version = "99.2"): string {
+  return envelope(version) + rule("r", "emergency") + "attribute due = addDays(today(), 1000000000000000)\n" + OTHERWISE;
 }

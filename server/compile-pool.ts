@@ -176,7 +176,7 @@ export class CompilePool {
     if (err?.name === "RangeError" || /call stack/i.test(String(err?.message))) {
       return limitError("limit/compile-stack", `${what} nested too deeply`, "split long expressions and chains of `let` facts");
     }
-    if (/queue is at limit/i.test(String(err?.message))) {
+    if (/queue is at limit|no task queue available/i.test(String(err?.message))) {
       return new AppError(503, "compile-busy", "the server is compiling as many policies as it can: try again shortly", { retryAfterSeconds: 1 });
     }
     return new AppError(503, "compile-failed", "the compiler stopped unexpectedly: try again");
