@@ -91,7 +91,7 @@ function workerExecArgv(): string[] {
   return out;
 }
 
-type Job = { kind: "compile"; source: string } | { kind: "check"; compiled: CompiledPolicy; cases: readonly PolicyTestCase[] };
+type Job = { kind: "compile"; source: string; asText?: boolean } | { kind: "check"; compiled: CompiledPolicy; cases: readonly PolicyTestCase[] };
 
 export class CompilePool {
   private pool?: Promise<Piscina<CompileTask, CompileTaskResult>>;
@@ -117,6 +117,12 @@ export class CompilePool {
   /** Compiles a source in a worker; the result is what `compilePolicy` returns, minus the parse. */
   async compile(source: string, host: PolicyHost): Promise<{ compiled?: CompiledPolicy; diagnostics: readonly Diagnostic[] }> {
     const r = await this.run({ kind: "compile", source }, host);
+    return r.kind === "compile" ? r : { diagnostics: [] };
+  }
+
+  /** The same, with the compiled policy as JSON text (for answering it as is: nothing to rebuild on this thread). */
+  async compileToText(source: string, host: PolicyHost): Promise<{ compiledJson?: string; program?: string; diagnostics: readonly Diagnostic[] }> {
+    const r = await this.run({ kind: "compile", source, asText: true }, host);
     return r.kind === "compile" ? r : { diagnostics: [] };
   }
 

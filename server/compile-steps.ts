@@ -12,13 +12,24 @@ import type { Services } from "./services.js";
 
 const isLimit = (d: Diagnostic): boolean => d.severity === "error" && d.code.startsWith("limit/");
 
-export async function compileSource(s: Services, source: string): Promise<{ compiled?: CompiledPolicy; diagnostics: Diagnostic[] }> {
-  const { compiled, diagnostics } = await compilePoolFor(s).compile(source, s.host);
+function refuseLimits(diagnostics: readonly Diagnostic[]): void {
   const limited = diagnostics.filter(isLimit);
   if (limited.length > 0) {
     throw new AppError(422, "policy-limit", `the policy exceeds a size limit: ${limited[0]!.message}`, { diagnostics: [...diagnostics] });
   }
+}
+
+export async function compileSource(s: Services, source: string): Promise<{ compiled?: CompiledPolicy; diagnostics: Diagnostic[] }> {
+  const { compiled, diagnostics } = await compilePoolFor(s).compile(source, s.host);
+  refuseLimits(diagnostics);
   return { ...(compiled ? { compiled } : {}), diagnostics: [...diagnostics] };
+}
+
+/** For answering a draft compile: the compiled policy stays JSON text from the worker to the response. */
+export async function compileSourceToText(s: Services, source: string): Promise<{ compiledJson?: string; program?: string; diagnostics: Diagnostic[] }> {
+  const r = await compilePoolFor(s).compileToText(source, s.host);
+  refuseLimits(r.diagnostics);
+  return { ...r, diagnostics: [...r.diagnostics] };
 }
 
 export async function assertEvaluable(s: Services, compiled: CompiledPolicy, cases: readonly PolicyTestCase[]): Promise<void> {

@@ -11,11 +11,18 @@ import type { PolicyTestCase } from "../engine/test-cases.js";
 import { evaluabilityProblems, type EvaluabilityProblem } from "./publish-checks.js";
 
 export type CompileTask =
-  | { readonly kind: "compile"; readonly source: string; readonly port: MessagePort; readonly flag: SharedArrayBuffer }
+  | { readonly kind: "compile"; readonly source: string; readonly asText?: boolean; readonly port: MessagePort; readonly flag: SharedArrayBuffer }
   | { readonly kind: "check"; readonly compiled: CompiledPolicy; readonly cases: readonly PolicyTestCase[]; readonly port: MessagePort; readonly flag: SharedArrayBuffer };
 
 export type CompileTaskResult =
-  | { readonly kind: "compile"; readonly compiled?: CompiledPolicy; readonly diagnostics: readonly Diagnostic[] }
+  | {
+      readonly kind: "compile";
+      readonly compiled?: CompiledPolicy;
+      /** With `asText`: the compiled policy as JSON text, which crosses threads as one string instead of a tree. */
+      readonly compiledJson?: string;
+      readonly program?: string;
+      readonly diagnostics: readonly Diagnostic[];
+    }
   | { readonly kind: "check"; readonly problems: readonly EvaluabilityProblem[] };
 
 /** A question to the main thread's host; see `answerHost` in compile-pool.ts. */
@@ -49,7 +56,9 @@ export default async function task(t: CompileTask): Promise<CompileTaskResult> {
   try {
     if (t.kind === "check") return { kind: "check", problems: await evaluabilityProblems(t.compiled, t.cases) };
     const { compiled, diagnostics } = compilePolicy(t.source, bridgedHost(t.port, t.flag));
-    return { kind: "compile", ...(compiled ? { compiled } : {}), diagnostics };
+    if (!compiled) return { kind: "compile", diagnostics };
+    if (t.asText) return { kind: "compile", compiledJson: JSON.stringify(compiled), program: compiled.program, diagnostics };
+    return { kind: "compile", compiled, diagnostics };
   } finally {
     t.port.close();
   }

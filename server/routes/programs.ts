@@ -9,7 +9,7 @@ import { Router } from "express";
 import type { Diagnostic } from "../../dsl/index.js";
 import { requireRole } from "../auth.js";
 import { readJson, requireObject } from "../body.js";
-import { assertEvaluable, compileSource } from "../compile-steps.js";
+import { assertEvaluable, compileSource, compileSourceToText } from "../compile-steps.js";
 import { AppError, badRequest } from "../errors.js";
 import type { Entry } from "../registry.js";
 import type { Services } from "../services.js";
@@ -84,12 +84,13 @@ export function programsRouter(s: Services): Router {
     const source = sourceOf(body);
     const program = body.program;
     if (program !== undefined && typeof program !== "string") throw badRequest("invalid-body", "`program` must be a string");
-    const { compiled, diagnostics } = await compileSource(s, source);
+    const { compiledJson, program: compiledProgram, diagnostics } = await compileSourceToText(s, source);
     const all = [...diagnostics];
-    if (compiled && program !== undefined && compiled.program !== program) {
-      all.push(serverDiagnostic("server/program-mismatch", `the envelope says program \`${compiled.program}\`, not \`${program}\``));
+    if (compiledJson && program !== undefined && compiledProgram !== program) {
+      all.push(serverDiagnostic("server/program-mismatch", `the envelope says program \`${compiledProgram}\`, not \`${program}\``));
     }
-    res.json({ diagnostics: all, compiled: compiled && !hasErrors(all) ? compiled : null });
+    // The compiled policy arrives as JSON text from the compile worker and is answered as such.
+    res.type("application/json").send(`{"diagnostics":${JSON.stringify(all)},"compiled":${compiledJson && !hasErrors(all) ? compiledJson : "null"}}`);
   });
 
   r.post("/v1/programs/:program/versions", author, async (req, res) => {
