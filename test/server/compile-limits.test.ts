@@ -174,6 +174,16 @@ describe.each(stores)("compiling hostile sources on %s", (_name, open) => {
     }
   }, 60_000);
 
+  it("when a simulation's draft candidate is hostile, then 422 `policy-limit` too, and /health keeps answering", async () => {
+    const probe = probeHealth(server.url);
+    const r = await call(server.url, "/v1/simulations", { body: { program: "ice-tar", baseline: "98.1", candidate: { source: H.longOr(70_000) } } });
+    const health = await probe.stop();
+    expect(r.status).toBe(422);
+    expect(r.body.error.code).toBe("policy-limit");
+    expect(r.body.error.details.diagnostics.map((d: { code: string }) => d.code)).toContain("limit/expression-depth");
+    expect(health.max).toBeLessThan(HEALTH_MS);
+  }, 60_000);
+
   it("when 50,000 rules are published with a raised body limit, then 422 and nothing is stored", async () => {
     const source = H.manyRules(50_000, "99.4");
     const p = await call(server.url, "/v1/programs/ice-tar/versions", { body: { source } });
