@@ -91,3 +91,16 @@ export function hugeSource(bytes: number): string {
 export function unevaluable(version = "99.2"): string {
   return envelope(version) + rule("r", "emergency") + "attribute due = addDays(today(), 1000000000000000)\n" + OTHERWISE;
 }
+
+/** `let b0 = b1 or …`, `let b1 = b2 or …`: every let used above its declaration. */
+export function reversedLets(n: number): string {
+  const out = [envelope()];
+  for (let i = 0; i < n - 1; i++) out.push(`let b${i} = b${i + 1} or emergency`);
+  out.push(`let b${n - 1} = emergency`);
+  return `${out.join("\n")}\n${rule("r", "b0")}${OTHERWISE}`;
+}
+
+/** A YAML flow sequence nested `depth` deep in the envelope. */
+export function yamlNested(depth: number): string {
+  return envelope("99.1", `x-deep: ${"[".repeat(depth)}${"]".repeat(depth)}`) + rule("r", "emergency") + OTHERWISE;
+}

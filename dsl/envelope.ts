@@ -93,7 +93,10 @@ export function readEnvelope(text: string, sink: DiagnosticSink): EnvelopeResult
   const lineCounter = new LineCounter();
   const doc = parseDocument(text.slice(0, fences.yamlEnd), { lineCounter, prettyErrors: false, uniqueKeys: true });
   for (const e of doc.errors) {
-    sink.error("envelope/yaml", { start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) }, yamlMessage(e.message));
+    const span = { start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) };
+    // The yaml package catches its own stack overflow on deeply nested flow collections (`[[[[…]]]]`).
+    if (/call stack/i.test(e.message)) sink.error("limit/yaml-depth", span, "the envelope's YAML nests too deeply", "write the envelope's values flat");
+    else sink.error("envelope/yaml", span, yamlMessage(e.message));
   }
   const spans = { keys, parameters, tables };
   if (doc.errors.length > 0) return { spans, bodyStart: fences.bodyStart };

@@ -28,8 +28,7 @@ export function checkTypes(ctx: CheckContext): void {
     const t = new Typer(ctx, report, decl.kind === "attribute", letTypes);
     switch (decl.kind) {
       case "let":
-        if (decl.value && !letTypes.has(decl)) letTypes.set(decl, t.type(decl.value));
-        else if (decl.value) t.type(decl.value);
+        if (decl.value) letTypes.set(decl, t.type(decl.value));
         break;
       case "rule":
         if (decl.when) t.condition(decl.when);
@@ -45,7 +44,7 @@ export function checkTypes(ctx: CheckContext): void {
   }
 }
 
-type LetTypes = Map<LetDecl, DslType | "inferring">;
+type LetTypes = Map<LetDecl, DslType>;
 
 type Report = (code: string, span: { start: number; end: number }, message: string, help?: string) => void;
 
@@ -124,18 +123,11 @@ class Typer {
         return tableType(r.table);
       case "outcome":
         return "string";
-      case "let": {
-        // A let's type is inferred once, where it is declared (lets come in order); one used above its declaration
-        // (reported by checkLetOrder) is inferred here by a typer without reports, so nothing is reported twice.
-        // A let that refers to itself has no type.
-        const known = this.letTypes.get(r.decl);
-        if (known !== undefined) return known === "inferring" ? "any" : known;
-        if (!r.decl.value) return "any";
-        this.letTypes.set(r.decl, "inferring");
-        const t = new Typer(this.ctx, () => undefined, false, this.letTypes).type(r.decl.value);
-        this.letTypes.set(r.decl, t);
-        return t;
-      }
+      case "let":
+        // A let's type is inferred once, where it is declared: lets come in order, so every let a valid policy uses
+        // is typed already. One used above its declaration (an error checkLetOrder reports) has no type yet and
+        // counts as any: inferring it here would recurse once per let, and 10,000 lets in reverse order overflowed.
+        return this.letTypes.get(r.decl) ?? "any";
     }
   }
 

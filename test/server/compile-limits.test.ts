@@ -64,6 +64,7 @@ const hostile: [string, () => string, string][] = [
   ["a 2.2 MB source", () => H.hugeSource(2_200_000), "limit/source-size"],
   ["YAML with 10,000 aliases", () => H.yamlAliases(10_000), "limit/yaml-aliases"],
   ["a billion-laughs envelope", () => H.billionLaughs(), "limit/yaml-aliases"],
+  ["YAML nested 10,000 deep", () => H.yamlNested(10_000), "limit/yaml-depth"],
 ];
 
 const urgentMri = {
@@ -123,6 +124,17 @@ describe.each(stores)("compiling hostile sources on %s", (_name, open) => {
     expect(p.status).toBe(422);
     expect(p.body.error.code).toBe("policy-limit");
     expect((await call(server.url, "/v1/programs/ice-tar/versions/99.1")).status).toBe(404);
+  }, 60_000);
+
+  it("when 10,000 lets each use the one below, then the compile answers 200 with `policy/let-order` errors, not 500", async () => {
+    const r = await compileWatched(server.url, H.reversedLets(10_000));
+    expect(r.status).toBe(200);
+    expect(r.body.compiled).toBeNull();
+    expect(r.body.diagnostics[0].code).toBe("policy/let-order");
+    // 9,999 errors, answered as the first 200 and a note of how many more.
+    expect(r.body.diagnostics).toHaveLength(201);
+    expect(r.body.diagnostics[200]).toMatchObject({ code: "limit/diagnostics", severity: "warning", message: "9799 more diagnostics (9799 of them errors) are not shown" });
+    expect(r.health.max).toBeLessThan(HEALTH_MS);
   }, 60_000);
 
   it("when a heavy policy compiles, then /health and evaluations keep answering meanwhile", async () => {
