@@ -56,14 +56,18 @@ export function unquote(image: string): string {
   return image.slice(1, -1).replace(/\\(.)/g, "$1");
 }
 
-/** Depth and node count of every expression built, so that a limit is seen where it is crossed. */
-const shapes = new WeakMap<Expr, { readonly depth: number; readonly size: number }>();
-
-const shapeOf = (e: Expr): { readonly depth: number; readonly size: number } => shapes.get(e) ?? { depth: 1, size: 1 };
+type Shape = { readonly depth: number; readonly size: number };
+const LEAF: Shape = { depth: 1, size: 1 };
 
 /** Reports the first expression of a declaration that is too deep or too big; it then becomes a hole. */
 class Limiter {
   private reported = false;
+  /**
+   * Depth and node count of the composite expressions of the current declaration (literals and names are leaves),
+   * so a limit is seen where it is crossed. A Map cleared per declaration: a WeakMap of every node cost the
+   * garbage collector more than the parse itself.
+   */
+  private readonly shapes = new Map<Expr, Shape>();
   constructor(private readonly report: LimitReport) {}
 
   /** `e` measured over its children, or undefined (reported once per declaration) when it crosses a limit. */
@@ -71,14 +75,14 @@ class Limiter {
     let depth = 0;
     let size = 1;
     for (const c of children) {
-      const s = shapeOf(c);
+      const s = this.shapes.get(c) ?? LEAF;
       if (s.depth > depth) depth = s.depth;
       size += s.size;
     }
     depth++;
     if (depth > limits.expressionDepth) return this.fail("limit/expression-depth", at, `this expression nests more than ${limits.expressionDepth} levels deep`, "split it into `let` facts, or use `in [...]` for a long list of alternatives");
     if (size > limits.expressionSize) return this.fail("limit/expression-size", at, `this expression has more than ${limits.expressionSize} parts`, "split it into `let` facts, or move long lists into a table in the envelope");
-    shapes.set(e, { depth, size });
+    this.shapes.set(e, { depth, size });
     return e;
   }
 
@@ -91,6 +95,7 @@ class Limiter {
   /** A new declaration: its first crossing is reported again. */
   next(): void {
     this.reported = false;
+    this.shapes.clear();
   }
 }
 

@@ -20,6 +20,8 @@ export const limits = {
   /** Rules and lets of the merged policy (after `extends`). */
   rules: 10_000,
   lets: 10_000,
+  /** Expression nodes of the merged policy (after `extends`): what every later stage walks. */
+  policySize: 1_000_000,
   /** Lets built on lets: `let b2 = b1 or x` over `let b1 = b0 or x` is depth three. */
   letDepth: 1000,
   /** YAML aliases the envelope may resolve (the yaml package counts the nodes each alias expands to). */
@@ -65,41 +67,68 @@ interface Sourced {
  * Counts over the merged policy (after `extends`): rules, lets, and how deep lets build on lets. Reports the first
  * crossing of each and returns whether any was crossed (then nothing more is checked or compiled).
  */
-export function checkPolicyLimits(decls: readonly Sourced[], report: (code: string, span: Span, message: string, help: string | undefined, origin?: string) => void): boolean {
+export function checkPolicyLimits(
+  decls: readonly Sourced[],
+  report: (code: string, span: Span, message: string, help: string | undefined, origin?: string) => void,
+  l: { readonly rules: number; readonly lets: number; readonly letDepth: number; readonly policySize: number } = limits,
+): boolean {
   let rules = 0;
   let lets = 0;
+  let nodes = 0;
   let crossed = false;
   const depth = new Map<string, number>();
   for (const { decl, origin } of decls) {
-    if (decl.kind === "rule" && ++rules === limits.rules + 1) {
-      report("limit/rules", decl.id.span, `the policy has more than ${limits.rules} rules`, "split the program, or merge rules that differ only in a value into one rule over a table", origin);
+    const before = nodes;
+    for (const e of declExprs(decl)) nodes += walk(e).size;
+    if (before <= l.policySize && nodes > l.policySize) {
+      const at = decl.kind === "rule" ? decl.id.span : decl.kind === "let" || decl.kind === "attribute" ? decl.name.span : decl.span;
+      report("limit/policy-size", at, `the policy's expressions have more than ${l.policySize} parts in all`, "split the program, or move long lists into tables", origin);
+      crossed = true;
+    }
+    if (decl.kind === "rule" && ++rules === l.rules + 1) {
+      report("limit/rules", decl.id.span, `the policy has more than ${l.rules} rules`, "split the program, or merge rules that differ only in a value into one rule over a table", origin);
       crossed = true;
     }
     if (decl.kind !== "let") continue;
-    if (++lets === limits.lets + 1) {
-      report("limit/lets", decl.name.span, `the policy has more than ${limits.lets} \`let\` facts`, undefined, origin);
+    if (++lets === l.lets + 1) {
+      report("limit/lets", decl.name.span, `the policy has more than ${l.lets} \`let\` facts`, undefined, origin);
       crossed = true;
     }
     let d = 1;
-    if (decl.value) for (const n of exprNames(decl.value)) d = Math.max(d, (depth.get(n) ?? 0) + 1);
+    if (decl.value) for (const n of walk(decl.value).names) d = Math.max(d, (depth.get(n) ?? 0) + 1);
     depth.set(decl.name.name, d);
-    if (d === limits.letDepth + 1) {
-      report("limit/let-depth", decl.name.span, `\`${decl.name.name}\` is built on more than ${limits.letDepth} \`let\` facts, one on another`, "build long chains as one expression over a table, or from fewer, wider facts", origin);
+    if (d === l.letDepth + 1) {
+      report("limit/let-depth", decl.name.span, `\`${decl.name.name}\` is built on more than ${l.letDepth} \`let\` facts, one on another`, "build long chains as one expression over a table, or from fewer, wider facts", origin);
       crossed = true;
     }
   }
   return crossed;
 }
 
-/** Names an expression mentions, without recursion (the tree is depth-limited, but this also runs on parents). */
-function exprNames(e: Expr): string[] {
-  const out: string[] = [];
+function declExprs(d: Decl): Expr[] {
+  switch (d.kind) {
+    case "let":
+      return d.value ? [d.value] : [];
+    case "rule":
+      return [...(d.when ? [d.when] : []), ...d.set.map((a) => a.value)];
+    case "attribute":
+      return [...(d.value ? [d.value] : []), ...(d.when ? [d.when] : [])];
+    default:
+      return [];
+  }
+}
+
+/** The names an expression mentions and its node count, without recursion. */
+function walk(e: Expr): { names: string[]; size: number } {
+  const names: string[] = [];
+  let size = 0;
   const stack: Expr[] = [e];
   while (stack.length) {
     const x = stack.pop()!;
+    size++;
     switch (x.kind) {
       case "name":
-        out.push(x.name);
+        names.push(x.name);
         break;
       case "list":
         stack.push(...x.items);
@@ -121,5 +150,5 @@ function exprNames(e: Expr): string[] {
         break;
     }
   }
-  return out;
+  return { names, size };
 }
