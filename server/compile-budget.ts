@@ -19,12 +19,12 @@ function int(text: string | undefined, fallback: number, name: string, min: numb
 }
 
 /**
- * PRECEPT_COMPILE_TIMEOUT_MS (10000), PRECEPT_COMPILE_MEMORY_MB (512), PRECEPT_COMPILE_THREADS (1 on two cores:
+ * PRECEPT_COMPILE_TIMEOUT_MS (20000), PRECEPT_COMPILE_MEMORY_MB (512), PRECEPT_COMPILE_THREADS (1 on two cores:
  * the event loop keeps a core), PRECEPT_COMPILE_QUEUE (16).
  */
 export function readCompileBudget(env: NodeJS.ProcessEnv = process.env): CompileBudget {
   return {
-    timeoutMs: int(env.PRECEPT_COMPILE_TIMEOUT_MS, 10_000, "PRECEPT_COMPILE_TIMEOUT_MS", 1),
+    timeoutMs: int(env.PRECEPT_COMPILE_TIMEOUT_MS, 20_000, "PRECEPT_COMPILE_TIMEOUT_MS", 1),
     memoryMb: int(env.PRECEPT_COMPILE_MEMORY_MB, 512, "PRECEPT_COMPILE_MEMORY_MB", 16),
     threads: int(env.PRECEPT_COMPILE_THREADS, Math.max(1, Math.min(2, availableParallelism() - 1)), "PRECEPT_COMPILE_THREADS", 1),
     maxQueue: int(env.PRECEPT_COMPILE_QUEUE, 16, "PRECEPT_COMPILE_QUEUE", 0),
