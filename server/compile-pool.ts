@@ -18,6 +18,7 @@ import type { PolicyTestCase } from "../engine/test-cases.js";
 import type { CompileTask, CompileTaskResult, HostQuestion } from "./compile-worker.js";
 import type { CompileBudget } from "./compile-budget.js";
 import { AppError } from "./errors.js";
+import type { Logger } from "./logging.js";
 import type { EvaluabilityProblem } from "./publish-checks.js";
 
 const at = { line: 1, column: 1, offset: 0 };
@@ -96,7 +97,10 @@ type Job = { kind: "compile"; source: string; asText?: boolean } | { kind: "chec
 export class CompilePool {
   private pool?: Promise<Piscina<CompileTask, CompileTaskResult>>;
 
-  constructor(readonly budget: CompileBudget) {}
+  constructor(
+    readonly budget: CompileBudget,
+    private readonly log?: Logger,
+  ) {}
 
   private piscina(): Promise<Piscina<CompileTask, CompileTaskResult>> {
     this.pool ??= workerFile().then(
@@ -162,7 +166,11 @@ export class CompilePool {
     try {
       return await pool.run({ ...job, port: port1, flag } as CompileTask, { transferList: [port1], signal: ac.signal });
     } catch (e) {
-      throw this.explain(e, timedOut, job.kind);
+      const answer = this.explain(e, timedOut, job.kind);
+      // Over budget is the policy's doing; anything else is ours, and worth a stack in the log.
+      if (answer.status >= 500) this.log?.error({ err: e, kind: job.kind }, "compile task failed");
+      else this.log?.info({ code: (answer.details as { diagnostics?: { code: string }[] } | undefined)?.diagnostics?.[0]?.code, kind: job.kind }, "compile task stopped");
+      throw answer;
     } finally {
       if (timer) clearTimeout(timer);
       port2.close();
@@ -198,8 +206,8 @@ export class CompilePool {
 const pools = new WeakMap<object, CompilePool>();
 
 /** One pool per server (per Services object), made on first use; its threads go when idle and never hold exit. */
-export function compilePoolFor(s: { readonly config: { readonly compile: CompileBudget } }): CompilePool {
+export function compilePoolFor(s: { readonly config: { readonly compile: CompileBudget }; readonly log?: Logger }): CompilePool {
   let p = pools.get(s);
-  if (!p) pools.set(s, (p = new CompilePool(s.config.compile)));
+  if (!p) pools.set(s, (p = new CompilePool(s.config.compile, s.log?.child({ component: "compile-pool" }))));
   return p;
 }
