@@ -5,6 +5,7 @@
 import type { CstElement, CstNode, IToken } from "chevrotain";
 import type { Assignment, BinaryOp, Decl, Expr, Name, PolicyBody } from "./ast.js";
 import type { Span } from "./diagnostics.js";
+import { limits, type LimitReport } from "./limits.js";
 
 type Children = Record<string, CstElement[] | undefined>;
 
@@ -55,38 +56,83 @@ export function unquote(image: string): string {
   return image.slice(1, -1).replace(/\\(.)/g, "$1");
 }
 
-export function toAst(cst: CstNode): PolicyBody {
+type Shape = { readonly depth: number; readonly size: number };
+const LEAF: Shape = { depth: 1, size: 1 };
+
+/** Reports the first expression of a declaration that is too deep or too big; it then becomes a hole. */
+class Limiter {
+  private reported = false;
+  /**
+   * Depth and node count of the composite expressions of the current declaration (literals and names are leaves),
+   * so a limit is seen where it is crossed. A Map cleared per declaration: a WeakMap of every node cost the
+   * garbage collector more than the parse itself.
+   */
+  private readonly shapes = new Map<Expr, Shape>();
+  constructor(private readonly report: LimitReport) {}
+
+  /** `e` measured over its children, or undefined (reported once per declaration) when it crosses a limit. */
+  node<E extends Expr>(e: E, children: readonly Expr[], at: Span): E | undefined {
+    let depth = 0;
+    let size = 1;
+    for (const c of children) {
+      const s = this.shapes.get(c) ?? LEAF;
+      if (s.depth > depth) depth = s.depth;
+      size += s.size;
+    }
+    depth++;
+    if (depth > limits.expressionDepth) return this.fail("limit/expression-depth", at, `this expression nests more than ${limits.expressionDepth} levels deep`, "split it into `let` facts, or use `in [...]` for a long list of alternatives");
+    if (size > limits.expressionSize) return this.fail("limit/expression-size", at, `this expression has more than ${limits.expressionSize} parts`, "split it into `let` facts, or move long lists into a table in the envelope");
+    this.shapes.set(e, { depth, size });
+    return e;
+  }
+
+  fail(code: string, at: Span, message: string, help: string): undefined {
+    if (!this.reported) this.report(code, at, message, help);
+    this.reported = true;
+    return undefined;
+  }
+
+  /** A new declaration: its first crossing is reported again. */
+  next(): void {
+    this.reported = false;
+    this.shapes.clear();
+  }
+}
+
+export function toAst(cst: CstNode, report: LimitReport = () => undefined): PolicyBody {
   const decls: Decl[] = [];
+  const limiter = new Limiter(report);
   for (const d of nodes(cst.children, "declaration")) {
     const inner = Object.values(d.children)[0]?.[0];
     if (!inner || isToken(inner)) continue;
-    const decl = toDecl(inner);
+    limiter.next();
+    const decl = toDecl(inner, limiter);
     if (decl) decls.push(decl);
   }
   return { decls };
 }
 
-function toDecl(n: CstNode): Decl | undefined {
+function toDecl(n: CstNode, L: Limiter): Decl | undefined {
   const c = n.children;
   const span = nodeSpan(n);
   switch (n.name) {
     case "letDecl": {
       const name = nameOf(tok(c, "name"));
-      return name ? { kind: "let", name, value: expr(node(c, "value")), span } : undefined;
+      return name ? { kind: "let", name, value: expr(node(c, "value"), L), span } : undefined;
     }
     case "ruleDecl": {
       const id = nameOf(tok(c, "id"));
       if (!id) return undefined;
-      const clauses = readClauses(nodes(c, "clause"));
-      return { kind: "rule", id, when: expr(node(c, "when")), outcome: nameOf(tok(c, "outcome")), ...clauses, span };
+      const clauses = readClauses(nodes(c, "clause"), L);
+      return { kind: "rule", id, when: expr(node(c, "when"), L), outcome: nameOf(tok(c, "outcome")), ...clauses, span };
     }
     case "otherwiseDecl": {
-      const { set: _set, ...clauses } = readClauses(nodes(c, "clause"));
+      const { set: _set, ...clauses } = readClauses(nodes(c, "clause"), L);
       return { kind: "otherwise", outcome: nameOf(tok(c, "outcome")), ...clauses, span };
     }
     case "attributeDecl": {
       const name = nameOf(tok(c, "name"));
-      return name ? { kind: "attribute", name, value: expr(node(c, "value")), when: expr(node(c, "when")), span } : undefined;
+      return name ? { kind: "attribute", name, value: expr(node(c, "value"), L), when: expr(node(c, "when"), L), span } : undefined;
     }
     case "removeDecl": {
       const id = nameOf(tok(c, "id"));
@@ -97,7 +143,7 @@ function toDecl(n: CstNode): Decl | undefined {
   }
 }
 
-function readClauses(clauses: CstNode[]): { code?: Name; reason?: Name; cite?: Name; set: Assignment[] } & Record<"code" | "reason" | "cite", Name | undefined> {
+function readClauses(clauses: CstNode[], L: Limiter): { code?: Name; reason?: Name; cite?: Name; set: Assignment[] } & Record<"code" | "reason" | "cite", Name | undefined> {
   let code: Name | undefined;
   let reason: Name | undefined;
   let cite: Name | undefined;
@@ -109,7 +155,7 @@ function readClauses(clauses: CstNode[]): { code?: Name; reason?: Name; cite?: N
     cite ??= textOf(tok(c, "cite"));
     for (const a of nodes(c, "assignment")) {
       const name = nameOf(tok(a.children, "name"));
-      const value = expr(node(a.children, "value"));
+      const value = expr(node(a.children, "value"), L);
       if (name && value) set.push({ name, value, span: nodeSpan(a) });
     }
   }
@@ -121,7 +167,7 @@ type Item =
   | { readonly t: "not"; readonly span: Span }
   | { readonly t: "atom"; readonly e: Expr | undefined }
   | { readonly t: "is"; readonly present: boolean | undefined; readonly word: IToken; readonly negate: boolean; readonly span: Span }
-  | { readonly t: "op"; readonly op: BinaryOp };
+  | { readonly t: "op"; readonly op: BinaryOp; readonly span: Span };
 
 // Binding strength: `or` < `and` < `not` < comparisons (and `is`) < `+ -` < `* /`.
 const precedence: Readonly<Record<BinaryOp, number>> = {
@@ -140,17 +186,17 @@ function opOf(n: CstNode): BinaryOp {
   return t.image as BinaryOp;
 }
 
-function items(n: CstNode): Item[] {
+function items(n: CstNode, L: Limiter): Item[] {
   const c = n.children;
   const out: Item[] = [];
   const operands = nodes(c, "operands");
   const ops = nodes(c, "ops");
   operands.forEach((o, i) => {
-    if (i > 0 && ops[i - 1]) out.push({ t: "op", op: opOf(ops[i - 1]!) });
+    if (i > 0 && ops[i - 1]) out.push({ t: "op", op: opOf(ops[i - 1]!), span: nodeSpan(ops[i - 1]!) });
     const oc = o.children;
     for (const t of (oc["nots"] ?? []).filter(isToken)) out.push({ t: "not", span: tokenSpan(t) });
-    let e = primary(node(oc, "primary"));
-    for (const t of (oc["negs"] ?? []).filter(isToken).reverse()) e = e && { kind: "unary", op: "-", operand: e, span: join(tokenSpan(t), e.span) };
+    let e = primary(node(oc, "primary"), L);
+    for (const t of (oc["negs"] ?? []).filter(isToken).reverse()) e = e && L.node({ kind: "unary", op: "-", operand: e, span: join(tokenSpan(t), e.span) }, [e], tokenSpan(t));
     out.push({ t: "atom", e });
     const word = tok(oc, "presence");
     if (oc["Is"]) {
@@ -164,32 +210,42 @@ function items(n: CstNode): Item[] {
   return out;
 }
 
-/** Precedence climbing over the flat items; a hole anywhere makes the whole expression a hole. */
-function climb(list: Item[]): Expr | undefined {
+/**
+ * Precedence climbing over the flat items; a hole anywhere makes the whole expression a hole. Recursion is bounded
+ * by the precedence levels (a run of `not`s is counted, not recursed), so 200,000 `not`s cannot overflow the stack.
+ */
+function climb(list: Item[], L: Limiter): Expr | undefined {
   let pos = 0;
   let broken = false;
   const parse = (min: number): Expr | undefined => {
-    const first = list[pos++];
+    const nots: Span[] = [];
+    while (list[pos]?.t === "not") nots.push((list[pos++] as { span: Span }).span);
     let left: Expr | undefined;
-    if (first?.t === "not") {
-      const operand = parse(NOT_OPERAND);
-      left = operand && { kind: "unary", op: "not", operand, span: join(first.span, operand.span) };
-    } else if (first?.t === "atom") left = first.e;
+    if (nots.length > 0) {
+      left = parse(NOT_OPERAND);
+      for (let k = nots.length - 1; k >= 0 && left; k--) {
+        const operand: Expr = left;
+        left = L.node({ kind: "unary", op: "not", operand, span: join(nots[k]!, operand.span) }, [operand], nots[k]!);
+      }
+    } else {
+      const first = list[pos++];
+      if (first?.t === "atom") left = first.e;
+    }
     if (!left) broken = true;
     for (;;) {
       const next = list[pos];
       if (next?.t === "op" && precedence[next.op] >= min) {
         pos++;
         const right = parse(precedence[next.op] + 1);
-        left = left && right && { kind: "binary", op: next.op, left, right, span: join(left.span, right.span) };
+        left = left && right && L.node({ kind: "binary", op: next.op, left, right, span: join(left.span, right.span) }, [left, right], next.span);
       } else if (next?.t === "is" && IS >= min) {
         pos++;
         if (!left) continue;
         const span = join(left.span, next.span);
         // Any word but `present`/`missing` is reported by the checker through this sentinel call.
         left = next.present === undefined
-          ? { kind: "call", fn: `is ${next.word.image}`, fnSpan: next.span, args: [left], span }
-          : { kind: "presence", operand: left, present: next.negate ? !next.present : next.present, span };
+          ? L.node({ kind: "call", fn: `is ${next.word.image}`, fnSpan: next.span, args: [left], span }, [left], next.span)
+          : L.node({ kind: "presence", operand: left, present: next.negate ? !next.present : next.present, span }, [left], next.span);
       } else return left;
     }
   };
@@ -197,11 +253,11 @@ function climb(list: Item[]): Expr | undefined {
   return broken ? undefined : e;
 }
 
-function expr(n: CstNode | undefined): Expr | undefined {
-  return n ? climb(items(n)) : undefined;
+function expr(n: CstNode | undefined, L: Limiter): Expr | undefined {
+  return n ? climb(items(n, L), L) : undefined;
 }
 
-function primary(n: CstNode | undefined): Expr | undefined {
+function primary(n: CstNode | undefined, L: Limiter): Expr | undefined {
   if (!n) return undefined;
   const c = n.children;
   const span = nodeSpan(n);
@@ -212,20 +268,20 @@ function primary(n: CstNode | undefined): Expr | undefined {
   if (tok(c, "True")) return { kind: "boolean", value: true, span };
   if (tok(c, "False")) return { kind: "boolean", value: false, span };
   if (c["listOpen"]) {
-    const items = nodes(c, "items").map(expr);
-    return items.some((i) => !i) ? undefined : { kind: "list", items: items as Expr[], span };
+    const items = nodes(c, "items").map((i) => expr(i, L));
+    return items.some((i) => !i) ? undefined : L.node({ kind: "list", items: items as Expr[], span }, items as Expr[], span);
   }
-  if (c["groupOpen"]) return expr(node(c, "group"));
+  if (c["groupOpen"]) return expr(node(c, "group"), L);
   const name = tok(c, "name");
   if (!name) return undefined;
   if (c["callOpen"]) {
-    const args = nodes(c, "args").map(expr);
+    const args = nodes(c, "args").map((a) => expr(a, L));
     if (args.some((a) => !a)) return undefined;
-    return { kind: "call", fn: name.image, fnSpan: tokenSpan(name), args: args as Expr[], span };
+    return L.node({ kind: "call", fn: name.image, fnSpan: tokenSpan(name), args: args as Expr[], span }, args as Expr[], span);
   }
   if (c["lookupOpen"]) {
-    const key = expr(node(c, "key"));
-    return key && { kind: "lookup", table: name.image, tableSpan: tokenSpan(name), key, span };
+    const key = expr(node(c, "key"), L);
+    return key && L.node({ kind: "lookup", table: name.image, tableSpan: tokenSpan(name), key, span }, [key], span);
   }
   return { kind: "name", name: name.image, span };
 }

@@ -4,9 +4,10 @@
  */
 import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
+import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from "yaml";
 import type { DiagnosticSink, Span } from "./diagnostics.js";
 import { envelopeSchema } from "./envelope-schema.js";
+import { limits } from "./limits.js";
 
 export type ParamValue = number | string | boolean;
 
@@ -92,7 +93,10 @@ export function readEnvelope(text: string, sink: DiagnosticSink): EnvelopeResult
   const lineCounter = new LineCounter();
   const doc = parseDocument(text.slice(0, fences.yamlEnd), { lineCounter, prettyErrors: false, uniqueKeys: true });
   for (const e of doc.errors) {
-    sink.error("envelope/yaml", { start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) }, yamlMessage(e.message));
+    const span = { start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1) };
+    // The yaml package catches its own stack overflow on deeply nested flow collections (`[[[[…]]]]`).
+    if (/call stack/i.test(e.message)) sink.error("limit/yaml-depth", span, "the envelope's YAML nests too deeply", "write the envelope's values flat");
+    else sink.error("envelope/yaml", span, yamlMessage(e.message));
   }
   const spans = { keys, parameters, tables };
   if (doc.errors.length > 0) return { spans, bodyStart: fences.bodyStart };
@@ -115,7 +119,22 @@ export function readEnvelope(text: string, sink: DiagnosticSink): EnvelopeResult
       }
     }
   }
-  const value: unknown = doc.toJS();
+  let value: unknown;
+  try {
+    // A YAML alias is a reference: ten levels of ten aliases (the "billion laughs") expand to 10^10 nodes.
+    value = doc.toJS({ maxAliasCount: limits.yamlAliases });
+  } catch (e) {
+    if (!(e instanceof ReferenceError)) throw e;
+    let at: Span = { start: 0, end: 3 };
+    visit(doc, {
+      Alias(_key, node) {
+        if (node.range) at = { start: node.range[0], end: Math.max(node.range[1], node.range[0] + 1) };
+        return visit.BREAK;
+      },
+    });
+    sink.error("limit/yaml-aliases", at, `the envelope's YAML aliases expand to more than ${limits.yamlAliases} nodes`, "write the values out instead of repeating an anchor (`*name`)");
+    return { spans, bodyStart: fences.bodyStart };
+  }
   if (!validateEnvelope(value)) {
     for (const err of dedupeErrors(validateEnvelope.errors ?? [])) {
       const { span, message, help } = describeSchemaError(doc, err);

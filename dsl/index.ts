@@ -12,6 +12,7 @@ import type { CompiledPolicy } from "./compiled.js";
 import { DiagnosticSink, LineIndex, sortDiagnostics, type Diagnostic, type Span } from "./diagnostics.js";
 import { readEnvelope, type Envelope, type EnvelopeResult } from "./envelope.js";
 import { lexBody } from "./lexer.js";
+import { checkPolicyLimits, limits, offsetPastBytes, tooDeepBracket } from "./limits.js";
 import { parseTokens } from "./parser.js";
 import { toAst } from "./cst-to-ast.js";
 import { factCatalogue } from "./schema-facts.js";
@@ -38,13 +39,32 @@ export interface ParseResult {
 export function parsePolicy(text: string): ParseResult {
   const lines = new LineIndex(text);
   const sink = new DiagnosticSink(lines);
+  const empty = (bodyStart: number, tokens: readonly IToken[] = []): ParseResult => ({
+    spans: { keys: new Map(), parameters: new Map(), tables: new Map() },
+    bodyStart,
+    tokens,
+    body: { decls: [] },
+    diagnostics: sink.items,
+    lines,
+  });
+  // Limits first (dsl/limits.ts): a file past them is not parsed at all, so no stage can run out of stack or time.
+  const past = offsetPastBytes(text, limits.sourceBytes);
+  if (past !== undefined) {
+    sink.error("limit/source-size", { start: past, end: past + 1 }, `the policy file is larger than ${limits.sourceBytes} bytes`, "split it into versions that `extends` one another, or move long lists into tables");
+    return empty(text.length);
+  }
   const env = readEnvelope(text, sink);
   const tokens = lexBody(text, env.bodyStart, sink);
+  const deep = tooDeepBracket(tokens, limits.nestingDepth);
+  if (deep) {
+    sink.error("limit/nesting-depth", { start: deep.startOffset, end: deep.startOffset + 1 }, `brackets nest more than ${limits.nestingDepth} levels deep here`, "split the expression into `let` facts");
+    return { ...empty(env.bodyStart, tokens), spans: env.spans, ...(env.envelope ? { envelope: env.envelope } : {}) };
+  }
   const { cst, errors } = parseTokens(tokens);
   for (const e of errors) {
     sink.error("syntax/unexpected-token", errorSpan(e.token, (e as { previousToken?: IToken }).previousToken, text), e.message);
   }
-  const body = toAst(cst);
+  const body = toAst(cst, (code, span, message, help) => sink.error(code, span, message, help));
   return { ...(env.envelope ? { envelope: env.envelope } : {}), spans: env.spans, bodyStart: env.bodyStart, tokens, body, diagnostics: sink.items, lines };
 }
 
@@ -92,8 +112,13 @@ export function compilePolicy(text: string, host: PolicyHost): CompileResult {
     sink.error("envelope/unknown-schema", schemaSpan, `request schema \`${schemaRef}\` of program \`${env.program}\` was not found`);
     return done();
   }
-  const scope = new Scope(merged.envelope, factCatalogue(schema), merged.decls.map((d) => d.decl));
   const extendsSpan = parse.spans.keys.get("extends") ?? { start: 0, end: 3 };
+  const limited = checkPolicyLimits(merged.decls, (code, span, message, help, origin) => {
+    if (origin === undefined) sink.error(code, span, message, help);
+    else sink.error(code, extendsSpan, `in \`${origin}\`, which this version extends: ${message}`, help);
+  });
+  if (limited) return done();
+  const scope = new Scope(merged.envelope, factCatalogue(schema), merged.decls.map((d) => d.decl));
   const ctx: CheckContext = {
     envelope: merged.envelope,
     spans: parse.spans,

@@ -20,15 +20,62 @@ export function tableValues(policy: CompiledPolicy, name: string): unknown[] {
   return Array.isArray(v) ? [...v] : Object.keys(v);
 }
 
+/** The derived facts each derived fact reads, per policy (found once, without recursion). */
+const dependencies = new WeakMap<CompiledPolicy, Map<string, string[]>>();
+
+function factDependencies(policy: CompiledPolicy): Map<string, string[]> {
+  let deps = dependencies.get(policy);
+  if (deps) return deps;
+  deps = new Map();
+  for (const [name, def] of Object.entries(policy.facts)) {
+    const found: string[] = [];
+    const stack: unknown[] = [def.expr];
+    while (stack.length) {
+      const o = stack.pop();
+      if (!o || typeof o !== "object") continue;
+      const fact = (o as { fact?: unknown }).fact;
+      if (typeof fact === "string" && Object.hasOwn(policy.facts, fact)) found.push(fact);
+      for (const v of Object.values(o)) if (v && typeof v === "object") stack.push(v);
+    }
+    deps.set(name, found);
+  }
+  dependencies.set(policy, deps);
+  return deps;
+}
+
+function computeFact(env: Env, name: string): unknown {
+  const def = Object.hasOwn(env.policy.facts, name) ? env.policy.facts[name] : undefined;
+  if (def) return interpret(def.expr, env);
+  if (Object.hasOwn(env.params, name)) return env.params[name];
+  return getPath(env.request, name.split("."));
+}
+
+/**
+ * A fact's value, memoised per request. The derived facts it depends on are computed first, depth first with an
+ * explicit stack, so a chain of a thousand lets never nests a thousand interpreter calls.
+ */
 export function factValue(env: Env, name: string): unknown {
   if (env.memo.has(name)) return env.memo.get(name);
-  const def = Object.hasOwn(env.policy.facts, name) ? env.policy.facts[name] : undefined;
-  let v: unknown;
-  if (def) v = interpret(def.expr, env);
-  else if (Object.hasOwn(env.params, name)) v = env.params[name];
-  else v = getPath(env.request, name.split("."));
-  env.memo.set(name, v);
-  return v;
+  const deps = factDependencies(env.policy);
+  const stack: { name: string; expanded: boolean }[] = [{ name, expanded: false }];
+  // A cycle cannot come from the compiler (lets use only lets above them); if one did, it ends here, not in a loop.
+  const open = new Set<string>();
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    if (env.memo.has(top.name)) {
+      stack.pop();
+      continue;
+    }
+    if (!top.expanded) {
+      top.expanded = true;
+      open.add(top.name);
+      for (const d of deps.get(top.name) ?? []) if (!env.memo.has(d) && !open.has(d)) stack.push({ name: d, expanded: false });
+      continue;
+    }
+    stack.pop();
+    env.memo.set(top.name, computeFact(env, top.name));
+  }
+  return env.memo.get(name);
 }
 
 export function interpret(e: CExpr, env: Env): unknown {

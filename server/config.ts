@@ -1,5 +1,6 @@
 /** Server configuration from the environment, with the defaults of the README. */
 import { resolve } from "node:path";
+import { readCompileBudget, type CompileBudget } from "./compile-budget.js";
 
 export interface ServerConfig {
   host: string;
@@ -23,6 +24,8 @@ export interface ServerConfig {
   /** How long SIGTERM waits for in-flight requests before cutting connections (ms). */
   shutdownGraceMs: number;
   logLevel: string;
+  /** Time, memory, threads and queue of the compile worker pool (compile-budget.ts). */
+  compile: CompileBudget;
 }
 
 /** `1mb`, `512kb`, `50MB`, `1048576` → bytes. */
@@ -57,5 +60,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     pollMs: int(env.PRECEPT_POLL_MS, 2000, "PRECEPT_POLL_MS"),
     shutdownGraceMs: int(env.PRECEPT_SHUTDOWN_GRACE_MS, 10_000, "PRECEPT_SHUTDOWN_GRACE_MS"),
     logLevel: env.LOG_LEVEL || "info",
+    compile: readCompileBudget(env),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * `npm start`: serve the API and the editor. Environment: HOST, PORT (127.0.0.1:3000), PRECEPT_DATA_DIR (./data),
  * DATABASE_URL (PostgreSQL instead of the embedded PGlite), PRECEPT_KEYS, PRECEPT_BODY_LIMIT (1mb),
- * PRECEPT_BATCH_LIMIT (50mb), PRECEPT_POLICIES_DIR (policies), PRECEPT_EDITOR_DIR (editor/dist), LOG_LEVEL.
+ * PRECEPT_BATCH_LIMIT (50mb), PRECEPT_POLICIES_DIR (policies), PRECEPT_EDITOR_DIR (editor/dist), LOG_LEVEL,
+ * PRECEPT_COMPILE_TIMEOUT_MS (20000), PRECEPT_COMPILE_MEMORY_MB (512), PRECEPT_COMPILE_THREADS, PRECEPT_COMPILE_QUEUE (16).
  */
 import { existsSync } from "node:fs";
 import { loadAuth } from "./auth.js";

@@ -36,8 +36,8 @@ const ERROR_TEXT: Record<number, string> = {
   409: "conflict with what is stored (the version is already published; a logged decision's version is not served here)",
   413: "body larger than the configured limit",
   415: "wrong content type",
-  422: "the policy does not compile (details.diagnostics)",
-  503: "the decision could not be logged or the store is away (disk full, database unreachable): nothing was decided; retry",
+  422: "the policy does not compile, exceeds a size or compile budget (`policy-limit`, a `limit/…` diagnostic), or cannot be evaluated (`policy-unevaluable`); details.diagnostics",
+  503: "the server cannot do this now (the store is away: disk full or database unreachable, nothing was decided; or the compile workers are busy: `compile-busy`, `compile-failed`): try again shortly",
 };
 
 function commonComponents(): Schema {
@@ -238,7 +238,7 @@ export function buildOpenApi(registry: Registry): object {
           ...sec("author"), operationId: "publishVersion", summary: "Publish a version; its id and dates come from the source's envelope",
           parameters: [{ name: "program", in: "path", required: true, schema: { type: "string" } }],
           requestBody: { required: true, content: json(ref("SourceBody")) },
-          responses: { 201: { description: "published", content: json(ref("VersionSummary")) }, ...errorResponses(400, 401, 403, 409, 413, 415, 422) },
+          responses: { 201: { description: "published", content: json(ref("VersionSummary")) }, ...errorResponses(400, 401, 403, 409, 413, 415, 422, 503) },
         },
       },
       "/v1/programs/{program}/versions/{version}/tests": {
@@ -266,7 +266,7 @@ export function buildOpenApi(registry: Registry): object {
         post: {
           ...sec("author"), operationId: "compile", summary: "Compile a draft; nothing is stored",
           requestBody: { required: true, content: json({ type: "object", required: ["source"], properties: { program: { type: "string" }, source: { type: "string" } } }) },
-          responses: { 200: { description: "diagnostics and, when there is no error, the compiled policy", content: json({ type: "object", properties: { diagnostics: { type: "array", items: ref("Diagnostic") }, compiled: { type: ["object", "null"] } } }) }, ...errorResponses(400, 401, 403, 413, 415) },
+          responses: { 200: { description: "diagnostics and, when there is no error, the compiled policy", content: json({ type: "object", properties: { diagnostics: { type: "array", items: ref("Diagnostic") }, compiled: { type: ["object", "null"] } } }) }, ...errorResponses(400, 401, 403, 413, 415, 422, 503) },
         },
       },
       "/v1/decisions": {

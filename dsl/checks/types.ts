@@ -2,7 +2,7 @@
  * Names and types: unknown facts, parameters, tables, functions and outcomes; operands of the wrong type; values
  * an enumerated field never takes. Returns nothing; reports through the context.
  */
-import type { Expr } from "../ast.js";
+import type { Expr, LetDecl } from "../ast.js";
 import { suggest } from "../diagnostics.js";
 import { functions, tableType, valueType } from "../scope.js";
 import type { DslType } from "../schema-facts.js";
@@ -20,13 +20,15 @@ const article = (t: DslType): string =>
   ({ number: "a number", string: "a text", boolean: "true or false", date: "a date", datetime: "a date-time", list: "a list", set: "a table of values", map: "a table of keyed values", any: "a value" })[t];
 
 export function checkTypes(ctx: CheckContext): void {
+  // Each let's type, inferred once: re-inferring a let at every use doubled the work per `let a2 = a1 and a1`.
+  const letTypes: LetTypes = new Map();
   for (const { decl, origin } of ctx.decls) {
     const report = (code: string, span: { start: number; end: number }, message: string, help?: string): void =>
       ctx.report("error", code, span, message, help, origin);
-    const t = new Typer(ctx, report, decl.kind === "attribute");
+    const t = new Typer(ctx, report, decl.kind === "attribute", letTypes);
     switch (decl.kind) {
       case "let":
-        if (decl.value) t.type(decl.value);
+        if (decl.value) letTypes.set(decl, t.type(decl.value));
         break;
       case "rule":
         if (decl.when) t.condition(decl.when);
@@ -42,7 +44,7 @@ export function checkTypes(ctx: CheckContext): void {
   }
 }
 
-const inferring = new Set<object>();
+type LetTypes = Map<LetDecl, DslType>;
 
 type Report = (code: string, span: { start: number; end: number }, message: string, help?: string) => void;
 
@@ -51,6 +53,7 @@ class Typer {
     private readonly ctx: CheckContext,
     private readonly report: Report,
     private readonly inAttribute: boolean,
+    private readonly letTypes: LetTypes,
   ) {}
 
   condition(e: Expr): void {
@@ -120,17 +123,11 @@ class Typer {
         return tableType(r.table);
       case "outcome":
         return "string";
-      case "let": {
-        // Types of lets are inferred where they are declared; here a fresh typer without reports avoids duplicates.
-        // A let that refers to itself (reported by checkLetOrder) has no type.
-        if (!r.decl.value || inferring.has(r.decl)) return "any";
-        inferring.add(r.decl);
-        try {
-          return new Typer(this.ctx, () => undefined, false).type(r.decl.value);
-        } finally {
-          inferring.delete(r.decl);
-        }
-      }
+      case "let":
+        // A let's type is inferred once, where it is declared: lets come in order, so every let a valid policy uses
+        // is typed already. One used above its declaration (an error checkLetOrder reports) has no type yet and
+        // counts as any: inferring it here would recurse once per let, and 10,000 lets in reverse order overflowed.
+        return this.letTypes.get(r.decl) ?? "any";
     }
   }
 

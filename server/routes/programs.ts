@@ -6,9 +6,10 @@
  *   POST /v1/compile                                   `{ program?, source }` → diagnostics, compiled (author)
  */
 import { Router } from "express";
-import { compilePolicy, type Diagnostic } from "../../dsl/index.js";
+import type { Diagnostic } from "../../dsl/index.js";
 import { requireRole } from "../auth.js";
 import { readJson, requireObject } from "../body.js";
+import { assertEvaluable, compileSource, compileSourceToText } from "../compile-steps.js";
 import { AppError, badRequest } from "../errors.js";
 import type { Entry } from "../registry.js";
 import type { Services } from "../services.js";
@@ -83,19 +84,20 @@ export function programsRouter(s: Services): Router {
     const source = sourceOf(body);
     const program = body.program;
     if (program !== undefined && typeof program !== "string") throw badRequest("invalid-body", "`program` must be a string");
-    const { compiled, diagnostics } = compilePolicy(source, s.host);
+    const { compiledJson, program: compiledProgram, diagnostics } = await compileSourceToText(s, source);
     const all = [...diagnostics];
-    if (compiled && program !== undefined && compiled.program !== program) {
-      all.push(serverDiagnostic("server/program-mismatch", `the envelope says program \`${compiled.program}\`, not \`${program}\``));
+    if (compiledJson && program !== undefined && compiledProgram !== program) {
+      all.push(serverDiagnostic("server/program-mismatch", `the envelope says program \`${compiledProgram}\`, not \`${program}\``));
     }
-    res.json({ diagnostics: all, compiled: compiled && !hasErrors(all) ? compiled : null });
+    // The compiled policy arrives as JSON text from the compile worker and is answered as such.
+    res.type("application/json").send(`{"diagnostics":${JSON.stringify(all)},"compiled":${compiledJson && !hasErrors(all) ? compiledJson : "null"}}`);
   });
 
   r.post("/v1/programs/:program/versions", author, async (req, res) => {
     const program = param(req, "program");
     const body = requireObject(await readJson(req, s.config.bodyLimit));
     const source = sourceOf(body);
-    const { compiled, diagnostics } = compilePolicy(source, s.host);
+    const { compiled, diagnostics } = await compileSource(s, source);
     if (!compiled || hasErrors(diagnostics)) {
       throw new AppError(422, "policy-invalid", "the policy does not compile", { diagnostics });
     }
@@ -121,6 +123,7 @@ export function programsRouter(s: Services): Router {
       });
     };
     if (s.registry.get(program, compiled.version)) throw exists();
+    await assertEvaluable(s, compiled, tests ?? []);
     // The primary key decides between concurrent publishes, on this replica or another.
     const inserted = await s.store.insertVersion({
       program,

@@ -28,6 +28,7 @@ import { ImportTooLarge } from "../../engine/simulate/import.js";
 import { QueueFull, SimulationJobs } from "../../engine/simulate/jobs.js";
 import { requireRole } from "../auth.js";
 import { mediaType, NDJSON_TYPES, readJson, requireObject } from "../body.js";
+import { compileSource } from "../compile-steps.js";
 import { AppError, badRequest, notFound } from "../errors.js";
 import type { Services } from "../services.js";
 import { isDate, param, queryString, write } from "./common.js";
@@ -255,9 +256,12 @@ export function simulationsRouter(s: Services): Router {
     const sim = simulationOf(s);
     const body = requireObject(await readJson(req, s.config.bodyLimit));
     const request = simulationRequest(body);
+    // A draft candidate is compiled on the compile pool, off the event loop (issue 11), then handed over as compiled.
+    const draft = "source" in request.candidate ? await compileSource(s, request.candidate.source) : undefined;
+    const policies = draft ? { ...sim.policies, compileDraft: () => draft } : sim.policies;
     let resolved;
     try {
-      resolved = resolveSimulation(request, { policies: sim.policies, catalog: sim.catalog });
+      resolved = resolveSimulation(request, { policies, catalog: sim.catalog });
     } catch (e) {
       fromPrepare(e);
     }
