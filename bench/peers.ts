@@ -1,0 +1,223 @@
+/**
+ * `npm run bench:peers` (not part of `npm run bench`, not in CI): the ~50-rule bench policy run by two peers —
+ * GoRules zen-engine (a JDM decision graph, Rust through N-API) and json-logic-js — beside Precept's generated
+ * evaluator, the hand-written function and json-rules-engine, on the same 100,000 seeded requests, on one core.
+ *
+ * The peers' documents are translated from the compiled policy (bench/peers/zen.ts, bench/peers/json-logic.ts say
+ * why and how). Before anything is timed, every peer must decide every request as Precept does; what is compared
+ * for each request: the outcome, the reasons (rule id and code, in order), the ids of every fired rule (in file
+ * order) and the attributes (name → value). Then one threshold is changed in each peer's document (the `band-2`
+ * rule's `estimatedCost > 10000` becomes `> 9999`) and the same check must find differences, or the check proves nothing.
+ * Exits 1 on any difference or an uncaught mutation. Set PEERS_WRITE=DIR to write the two documents out.
+ *
+ * One core: the script re-runs itself under `taskset -c 0` when taskset exists, so zen-engine's worker threads
+ * share the core with the JavaScript thread; CPU time per evaluation is printed beside the rate.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import { ZenEngine, type ZenDecision } from "@gorules/zen-engine";
+import { compilePolicy, type PolicyHost } from "../dsl/index.js";
+import type { CompiledPolicy } from "../dsl/compiled.js";
+import { combine, ruleRanks } from "../engine/combine.js";
+import { createEvaluator } from "../engine/index.js";
+import { createReferenceEvaluator } from "../engine/reference.js";
+import type { Decision } from "../engine/types.js";
+import { requestGenerator } from "../test/support/request-gen.js";
+import { applyJsonLogic, registerOperations, toJsonLogic } from "./peers/json-logic.js";
+import { toJdm, type JdmGraph } from "./peers/zen.js";
+import { handWritten, referralPolicySource } from "./referral-policy.js";
+
+if (!process.env["PEERS_PINNED"] && existsSync("/usr/bin/taskset")) {
+  const r = spawnSync("/usr/bin/taskset", ["-c", "0", process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: "inherit",
+    env: { ...process.env, PEERS_PINNED: "1" },
+  });
+  process.exit(r.status ?? 1);
+}
+
+const N = Number(process.env["BENCH_REQUESTS"] ?? 100_000);
+const JRE_N = Number(process.env["BENCH_JRE_REQUESTS"] ?? 5_000);
+const ZEN_IN_FLIGHT = 64;
+
+function emit(figure: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
+  console.log(JSON.stringify({ bench: "peers", figure, value: Math.round(value * 100) / 100, unit, ...extra }));
+}
+
+const schema = JSON.parse(readFileSync("policies/ihs-chs/request.schema.json", "utf8")) as object;
+const host: PolicyHost = { requestSchema: () => schema, parentSource: () => undefined };
+const { compiled, diagnostics } = compilePolicy(referralPolicySource(), host);
+if (!compiled) throw new Error(diagnostics.map((d) => `${d.start.line}:${d.start.column} ${d.message}`).join("\n"));
+const policy: CompiledPolicy = compiled;
+const next = requestGenerator(policy, 42);
+const requests = Array.from({ length: N }, next);
+const ctx = { decisionDate: "2009-03-31" };
+const fast = createEvaluator(policy);
+
+/** What is compared, as one string per request. */
+interface Comparable {
+  outcome: string;
+  reasons: { rule: string; code: string }[];
+  fired: readonly string[];
+  attributes: Readonly<Record<string, unknown>>;
+}
+const sortedAttrs = (a: Readonly<Record<string, unknown>>): string => JSON.stringify(Object.keys(a).sort().map((k) => [k, a[k]]));
+const key = (d: Comparable): string =>
+  `${d.outcome}|${d.reasons.map((r) => `${r.rule}:${r.code}`).join(",")}|${d.fired.join(",")}|${sortedAttrs(d.attributes)}`;
+const ofPrecept = (d: Decision): Comparable => ({ outcome: d.outcome, reasons: d.reasons.map((r) => ({ rule: r.rule, code: r.code })), fired: d.fired, attributes: d.attributes });
+const expected = requests.map((r) => key(ofPrecept(fast.evaluate(r, ctx))));
+
+// json-logic-js gives the fired rule ids; the decision is made from them as Precept makes it.
+registerOperations();
+const ranks = ruleRanks(policy);
+const indexOf = new Map(policy.rules.map((r, i) => [r.name, i]));
+function jsonLogicDecision(doc: unknown, request: unknown): Comparable {
+  const fired = applyJsonLogic(doc, request);
+  const { outcome, reasons } = combine(policy, ranks, fired.map((id) => indexOf.get(id)!));
+  const attributes: Record<string, unknown> = {};
+  for (const id of fired) Object.assign(attributes, policy.rules[indexOf.get(id)!]!.event.params.set);
+  return { outcome, reasons, fired, attributes };
+}
+
+// zen-engine's graph makes the whole decision; null attributes are ones no fired rule set.
+interface ZenOut { outcome: string; reasonRules: string[]; reasonCodes: string[]; fired: string[]; attributes?: Record<string, unknown> }
+function ofZen(o: ZenOut): Comparable {
+  const attributes = Object.fromEntries(Object.entries(o.attributes ?? {}).filter(([, v]) => v !== null));
+  return { outcome: o.outcome, reasons: o.reasonRules.map((rule, i) => ({ rule, code: o.reasonCodes[i]! })), fired: o.fired, attributes };
+}
+const engine = new ZenEngine();
+
+async function zenDecisions(decision: ZenDecision, inFlight: number): Promise<ZenOut[]> {
+  const out = new Array<ZenOut>(requests.length);
+  let nextIndex = 0;
+  const lane = async (): Promise<void> => {
+    while (nextIndex < requests.length) {
+      const i = nextIndex++;
+      out[i] = (await decision.evaluate(requests[i])).result as ZenOut;
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  return out;
+}
+
+function differences(got: Comparable[]): { count: number; first?: { request: unknown; precept: string; peer: string } } {
+  let count = 0;
+  let first: { request: unknown; precept: string; peer: string } | undefined;
+  got.forEach((g, i) => {
+    const k = key(g);
+    if (k === expected[i]) return;
+    count++;
+    first ??= { request: requests[i], precept: expected[i]!, peer: k };
+  });
+  return first ? { count, first } : { count };
+}
+
+/** The mutation: one threshold of the `band-2` rule (`estimatedCost > 10000`), 10000 → 9999, in the peer's own document. */
+const MUTATED_RULE = "band-2";
+const THRESHOLD = 10000;
+function mutateZen(g: JdmGraph): JdmGraph {
+  const copy = structuredClone(g);
+  const table = copy.nodes.find((n) => n["id"] === "rules")!["content"] as { rules: Record<string, string>[] };
+  const row = table.rules.find((r) => r["_id"] === MUTATED_RULE)!;
+  let changed = 0;
+  for (const [k, v] of Object.entries(row)) {
+    if (!k.startsWith("in:") || !v.includes(`> ${THRESHOLD}`)) continue;
+    row[k] = v.replace(`> ${THRESHOLD}`, `> ${THRESHOLD - 1}`);
+    changed++;
+  }
+  if (changed !== 1) throw new Error(`zen mutation changed ${changed} cells`);
+  return copy;
+}
+function mutateJsonLogic(doc: unknown): unknown {
+  const copy = structuredClone(doc) as { merge: { if: [unknown, string[], unknown] }[] };
+  const entry = copy.merge.find((m) => m.if[1][0] === MUTATED_RULE)!;
+  let changed = 0;
+  const walk = (x: unknown): unknown => {
+    if (x === THRESHOLD) {
+      changed++;
+      return THRESHOLD - 1;
+    }
+    if (Array.isArray(x)) return x.map(walk);
+    if (x && typeof x === "object") return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, walk(v)]));
+    return x;
+  };
+  entry.if[0] = walk(entry.if[0]);
+  if (changed !== 1) throw new Error(`json-logic mutation changed ${changed} literals`);
+  return copy;
+}
+
+let failed = false;
+function check(peer: string, got: Comparable[], mutated: Comparable[]): void {
+  const d = differences(got);
+  const m = differences(mutated);
+  emit(`${peer}-differences`, d.count, "requests", { requests: N, compared: "outcome, reasons (rule, code), fired rule ids, attributes", ...(d.first ? { first: d.first } : {}) });
+  emit(`${peer}-mutation-caught`, m.count, `requests differing after ${MUTATED_RULE}'s > ${THRESHOLD} became > ${THRESHOLD - 1} in the peer document`, { requests: N });
+  if (d.count > 0 || m.count === 0) failed = true;
+}
+
+const jdm = toJdm(policy);
+const logicDoc = toJsonLogic(policy);
+if (process.env["PEERS_WRITE"]) {
+  const dir = process.env["PEERS_WRITE"];
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}/bench-policy.jdm.json`, `${JSON.stringify(jdm, null, 2)}\n`);
+  writeFileSync(`${dir}/bench-policy.json-logic.json`, `${JSON.stringify(logicDoc, null, 2)}\n`);
+}
+const zen = engine.createDecision(jdm);
+const mutatedLogic = mutateJsonLogic(logicDoc);
+check("json-logic", requests.map((r) => jsonLogicDecision(logicDoc, r)), requests.map((r) => jsonLogicDecision(mutatedLogic, r)));
+check("zen", (await zenDecisions(zen, ZEN_IN_FLIGHT)).map(ofZen), (await zenDecisions(engine.createDecision(mutateZen(jdm)), ZEN_IN_FLIGHT)).map(ofZen));
+if (failed) {
+  console.error("a peer does not decide as Precept does (or the check missed a changed threshold): its timing would mean nothing");
+  process.exit(1);
+}
+
+/** Best of `rounds`, with CPU time (all threads of the process) per evaluation. */
+async function rate(label: string, fn: (r: unknown) => unknown, n = requests.length, rounds = 3, extra: Record<string, unknown> = {}): Promise<number> {
+  const sample = requests.slice(0, n);
+  let best = 0;
+  let cpu = 0;
+  for (let k = 0; k < rounds; k++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (const r of sample) fn(r);
+    const s = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
+    if (sample.length / s > best) {
+      best = sample.length / s;
+      cpu = (c.user + c.system) / sample.length;
+    }
+  }
+  emit(label, best, "evaluations/s", { rules: policy.rules.length, requests: sample.length, best_of: rounds, cpu_us_per_eval: Math.round(cpu * 100) / 100, ...extra });
+  return best;
+}
+
+async function rateAsync(label: string, run: () => Promise<unknown>, n: number, extra: Record<string, unknown>): Promise<void> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await run();
+  const s = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  emit(label, n / s, "evaluations/s", { rules: policy.rules.length, requests: n, cpu_us_per_eval: Math.round(((c.user + c.system) / n) * 100) / 100, ...extra });
+}
+
+const fastRate = await rate("fast-evaluator", (r) => fast.evaluate(r, ctx));
+await rate("hand-written", (r) => handWritten(r as never));
+const logicRate = await rate("json-logic-js", (r) => jsonLogicDecision(logicDoc, r), requests.length, 3, { note: "document gives fired ids; decision by Precept's combine()" });
+await rate("json-logic-js-apply-only", (r) => applyJsonLogic(logicDoc, r));
+await rateAsync("zen-engine-one-at-a-time", () => zenDecisions(zen, 1), N, { in_flight: 1 });
+// The binding's own cost per call: a graph of one constant expression node (the request still crosses N-API).
+const floor = engine.createDecision({
+  nodes: [{ id: "i", type: "inputNode", name: "i" }, { id: "x", type: "expressionNode", name: "x", content: { expressions: [{ id: "a", key: "a", value: "1" }] } }, { id: "o", type: "outputNode", name: "o" }],
+  edges: [{ id: "e1", type: "edge", sourceId: "i", targetId: "x" }, { id: "e2", type: "edge", sourceId: "x", targetId: "o" }],
+});
+await rateAsync("zen-engine-call-floor", async () => {
+  for (const r of requests) await floor.evaluate(r);
+}, N, { in_flight: 1, note: "one constant expression node: the Node binding's cost per evaluation" });
+await rateAsync(`zen-engine-${ZEN_IN_FLIGHT}-in-flight`, () => zenDecisions(zen, ZEN_IN_FLIGHT), N, { in_flight: ZEN_IN_FLIGHT });
+const reference = createReferenceEvaluator(policy);
+const sample = requests.slice(0, JRE_N);
+await rateAsync("json-rules-engine", async () => {
+  for (const r of sample) await reference.evaluate(r, ctx);
+}, sample.length, {});
+emit("fast-vs-json-logic-js", fastRate / logicRate, "x faster than json-logic-js");
