@@ -3,7 +3,7 @@
  * Measures only; changes nothing. Runs ROUNDS fresh processes of itself per variant and prints medians as JSON lines:
  *
  *   boot            node + tsx until this file's first line runs
- *   load-libraries  chevrotain, yaml, ajv + ajv-formats, @noble/hashes, json-rules-engine-free engine deps
+ *   load-library:*  chevrotain, yaml, ajv + ajv-formats, @noble/hashes, one by one (what dsl/ and engine/ import)
  *   load-dsl        dsl/index.js and everything it imports (TypeScript turned to JS by tsx, module bodies run);
  *                   inside it, timed separately: Chevrotain's lexer construction, the parser's performSelfAnalysis
  *                   (grammar recording, resolving, validations, lookahead functions), ajv's compile of the envelope
@@ -12,11 +12,17 @@
  *   first-compile   compilePolicy(1,000 rules), split by a CPU profile into the files its samples fall in
  *   first-evaluator createEvaluator: codegen (source text and `new Function`) and ajv's compile of the request schema
  *   warm-compile    the same compile + evaluator a second time in the same process
+ *   ready-since-start, first-evaluator-done-since-start: totals from process start, comparable across variants
+ *                   (in the bundled variant the packages load before the first line, inside "boot")
  *
- * Variants: tsx's transform cache warm (the usual case) and disabled (TSX_DISABLE_CACHE=1: a first run after a
- * change, or a fresh container). `npm run bench:compile-cold`; ROUNDS=5 by default.
+ * Variants: tsx's transform cache warm (the usual case); disabled (TSX_DISABLE_CACHE=1: a first run after a
+ * change, or a fresh container); "bundled": this script and our modules bundled by esbuild into one plain .mjs
+ * (packages left in node_modules) and run without tsx, i.e. what precompiling our TypeScript would give; and
+ * "profiled", which only splits the first compile by file (the profiler slows it: read its shares, not its total).
+ * `npm run bench:compile-cold`; ROUNDS=5 by default.
  */
 import { spawnSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 
 const ROUNDS = Number(process.env["ROUNDS"] ?? 5);
@@ -47,11 +53,15 @@ async function probe(): Promise<Figures> {
   });
 
   const chevrotain = await import("chevrotain");
+  lap("load-library:chevrotain");
   await import("yaml");
+  lap("load-library:yaml");
   const ajvModule = await import("ajv/dist/2020.js");
   await import("ajv-formats");
+  lap("load-library:ajv+ajv-formats");
   await import("@noble/hashes/sha2.js");
-  lap("load-libraries");
+  await import("@noble/hashes/utils.js");
+  lap("load-library:@noble/hashes");
 
   // Time Chevrotain's init phases (the hooks its `traceInitPerf` option prints) and every ajv compile.
   const timed = (proto: object, label: string): void => {
@@ -96,6 +106,7 @@ async function probe(): Promise<Figures> {
   const { readFileSync } = await import("node:fs");
   const { referralPolicySource } = await import("./referral-policy.js");
   lap("load-engine");
+  f["ready-since-start"] = performance.now();
 
   const schema = JSON.parse(readFileSync("policies/ihs-chs/request.schema.json", "utf8")) as object;
   const host = { requestSchema: () => schema, parentSource: () => undefined };
@@ -120,6 +131,7 @@ async function probe(): Promise<Figures> {
   const t1 = performance.now();
   createEvaluator(compiled);
   f["first-evaluator"] = performance.now() - t1;
+  f["first-evaluator-done-since-start"] = performance.now();
   fnPhase = "other";
   const t2 = performance.now();
   const again = compilePolicy(source, host).compiled!;
@@ -150,13 +162,17 @@ if (process.argv.includes("--probe")) {
   const f = await probe();
   process.stdout.write(JSON.stringify(f));
 } else {
-  // The profiled variant only splits the first compile (the profiler slows it); read its shares, not its total.
-  for (const variant of ["tsx-cache-warm", "tsx-cache-disabled", "profiled"] as const) {
+  const { build } = await import("esbuild");
+  mkdirSync("artifacts", { recursive: true });
+  const bundle = "artifacts/compile-cold.bundle.mjs";
+  await build({ entryPoints: [process.argv[1]!], bundle: true, platform: "node", format: "esm", packages: "external", outfile: bundle, logLevel: "warning" });
+  for (const variant of ["tsx-cache-warm", "tsx-cache-disabled", "bundled", "profiled"] as const) {
     const env = { ...process.env, ...(variant === "tsx-cache-disabled" ? { TSX_DISABLE_CACHE: "1" } : {}), ...(variant === "profiled" ? { PROFILE: "1" } : {}) };
-    if (variant === "tsx-cache-warm") spawnSync(process.execPath, ["--import", "tsx", process.argv[1]!, "--probe"], { env }); // fills the cache
+    const args = variant === "bundled" ? [bundle, "--probe"] : ["--import", "tsx", process.argv[1]!, "--probe"];
+    spawnSync(process.execPath, args, { env }); // fills tsx's cache (and the OS's file cache)
     const runs: Figures[] = [];
     for (let k = 0; k < ROUNDS; k++) {
-      const r = spawnSync(process.execPath, ["--import", "tsx", process.argv[1]!, "--probe"], { env, encoding: "utf8" });
+      const r = spawnSync(process.execPath, args, { env, encoding: "utf8" });
       if (r.status !== 0) throw new Error(r.stderr);
       runs.push(JSON.parse(r.stdout) as Figures);
     }

@@ -4,10 +4,11 @@
  *   request → expression node "facts" (the derived facts, pass-through) → decision table "rules" (hit policy
  *   collect, one row per rule in file order) → expression node "decision" (precedence, reasons, attributes) → response
  *
- * Why a translator rather than a hand-written graph: the bench policy is 48 rules generated from data, the graph is
- * ~60 rows of cells plus the combination, and the translator (this file, ~150 lines) is smaller than the graph
- * it writes; it also follows the policy when bench/referral-policy.ts changes, and `precept` semantics live in one
- * place (the compiled policy) rather than being re-derived by hand for each peer.
+ * Why a translator rather than a hand-written graph: the bench policy is 48 rules generated from data; the graph
+ * is a 48-row table of 18 input and 6 output columns plus two expression nodes, 1,545 lines of JSON pretty-printed,
+ * and this file (about 210 lines with comments) is smaller than what it writes. It also follows the policy when
+ * bench/referral-policy.ts changes, and the meaning of every condition is read from one place (the compiled
+ * policy) instead of being re-derived by hand for each peer. `PEERS_WRITE=DIR npm run bench:peers` writes it out.
  *
  * Written the way a JDM author would: a condition comparing a request field with a literal becomes a unary cell in
  * that field's column (`"cat-0"`, `true`, `"a", "b"`); everything else goes to one expression column. ZEN stops
