@@ -149,8 +149,15 @@ function profileSplit(f: Figures, profile: import("node:inspector").Profiler.Pro
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const dt = profile.timeDeltas ?? [];
   const samples = profile.samples ?? [];
-  const total = dt.reduce((a, b) => a + b, 0);
+  // The inspector's own `dispatch` (the stop call that hands the profile over) and idle time are not the compile's.
+  const notOurs = (i: number): boolean => {
+    const { url, functionName } = byId.get(samples[i]!)!.callFrame;
+    return !url && (functionName === "dispatch" || functionName === "(idle)");
+  };
+  let total = 0;
+  for (let i = 0; i < samples.length; i++) if (!notOurs(i)) total += dt[i]!;
   for (let i = 0; i < samples.length; i++) {
+    if (notOurs(i)) continue;
     const { url, functionName } = byId.get(samples[i]!)!.callFrame;
     const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
     const where = m ? m[1]! : /\/(dsl|engine|bench)\//.test(url) ? url.replace(/^.*?\/(dsl|engine|bench)\//, "$1/") : url ? "node-internal" : functionName || "native";

@@ -107,7 +107,7 @@ try {
   });
   emit("busy-share-of-window", (busy / (busy + idle)) * 100, "% of the server thread's samples (the rest idle)", { busy_ms: Math.round(busy / 1000) });
   const ours = [...place].filter(([k]) => /^(server|engine|dsl)\//.test(k)).reduce((n, [, v]) => n + v, 0);
-  emit("share:our-code", (ours / busy) * 100, "% of busy samples (self time in server/, engine/, dsl/)");
+  emit("share:our-files", (ours / busy) * 100, "% of busy samples: self time in server/, engine/, dsl/ (across the buckets below)");
   const buckets = new Map<string, number>();
   for (const [k, v] of place) buckets.set(bucketOf(k), (buckets.get(bucketOf(k)) ?? 0) + v);
   for (const [k, v] of [...buckets].sort((a, b) => b[1] - a[1])) emit(`bucket:${k}`, (v / busy) * 100, "% of busy samples");
