@@ -4,9 +4,10 @@
  * evaluator, the hand-written function and json-rules-engine, on the same 100,000 seeded requests, on one core.
  *
  * The peers' documents are translated from the compiled policy (bench/peers/zen.ts, bench/peers/json-logic.ts say
- * why and how). Before anything is timed, every peer must decide every request as Precept does; what is compared
+ * why and how); each peer makes the whole decision itself (precedence, reasons, attributes), nothing is completed
+ * in JavaScript. Before anything is timed, every peer must decide every request as Precept does; what is compared
  * for each request: the outcome, the reasons (rule id and code, in order), the ids of every fired rule (in file
- * order) and the attributes (name → value). Then one threshold is changed in each peer's document (the `band-2`
+ * order) and the attributes (name → value; a peer's null is "not set"). Then one threshold is changed in each peer's document (the `band-2`
  * rule's `estimatedCost > 10000` becomes `> 9999`) and the same check must find differences, or the check proves nothing.
  * Exits 1 on any difference or an uncaught mutation. Set PEERS_WRITE=DIR to write the two documents out.
  *
@@ -23,12 +24,11 @@ import { performance } from "node:perf_hooks";
 import { ZenEngine, type ZenDecision } from "@gorules/zen-engine";
 import { compilePolicy, type PolicyHost } from "../dsl/index.js";
 import type { CompiledPolicy } from "../dsl/compiled.js";
-import { combine, ruleRanks } from "../engine/combine.js";
 import { createEvaluator } from "../engine/index.js";
 import { createReferenceEvaluator } from "../engine/reference.js";
 import type { Decision } from "../engine/types.js";
 import { requestGenerator } from "../test/support/request-gen.js";
-import { applyJsonLogic, registerOperations, toJsonLogic } from "./peers/json-logic.js";
+import { applyJsonLogic, firedRules, registerOperations, toJsonLogic, type JsonLogicDocs } from "./peers/json-logic.js";
 import { toJdm, type JdmGraph } from "./peers/zen.js";
 import { handWritten, referralPolicySource } from "./referral-policy.js";
 
@@ -71,16 +71,13 @@ const key = (d: Comparable): string =>
 const ofPrecept = (d: Decision): Comparable => ({ outcome: d.outcome, reasons: d.reasons.map((r) => ({ rule: r.rule, code: r.code })), fired: d.fired, attributes: d.attributes });
 const expected = requests.map((r) => key(ofPrecept(fast.evaluate(r, ctx))));
 
-// json-logic-js gives the fired rule ids; the decision is made from them as Precept makes it.
+// json-logic-js makes the whole decision in its two documents; null attributes are ones no fired rule set.
 registerOperations();
-const ranks = ruleRanks(policy);
-const indexOf = new Map(policy.rules.map((r, i) => [r.name, i]));
-function jsonLogicDecision(doc: unknown, request: unknown): Comparable {
-  const fired = applyJsonLogic(doc, request);
-  const { outcome, reasons } = combine(policy, ranks, fired.map((id) => indexOf.get(id)!));
-  const attributes: Record<string, unknown> = {};
-  for (const id of fired) Object.assign(attributes, policy.rules[indexOf.get(id)!]!.event.params.set);
-  return { outcome, reasons, fired, attributes };
+function jsonLogicDecision(docs: JsonLogicDocs, request: unknown): Comparable {
+  const { fired, decision } = applyJsonLogic(docs, request);
+  const [outcome, rules, codes, ...values] = decision as [string, string[], string[], ...unknown[]];
+  const attributes = Object.fromEntries(docs.attributes.map((a, i) => [a, values[i]]).filter(([, v]) => v !== null));
+  return { outcome, reasons: rules.map((rule, i) => ({ rule, code: codes[i]! })), fired, attributes };
 }
 
 // zen-engine's graph makes the whole decision; null attributes are ones no fired rule set.
@@ -132,9 +129,9 @@ function mutateZen(g: JdmGraph): JdmGraph {
   if (changed !== 1) throw new Error(`zen mutation changed ${changed} cells`);
   return copy;
 }
-function mutateJsonLogic(doc: unknown): unknown {
-  const copy = structuredClone(doc) as { merge: { if: [unknown, string[], unknown] }[] };
-  const entry = copy.merge.find((m) => m.if[1][0] === MUTATED_RULE)!;
+function mutateJsonLogic(docs: JsonLogicDocs): JsonLogicDocs {
+  const copy = structuredClone(docs);
+  const entry = (copy.rules as { merge: { if: [unknown, string[], unknown] }[] }).merge.find((m) => m.if[1][0] === MUTATED_RULE)!;
   let changed = 0;
   const walk = (x: unknown): unknown => {
     if (x === THRESHOLD) {
@@ -214,8 +211,8 @@ async function rateAsync(label: string, run: () => Promise<unknown>, n: number, 
 emit("load-average-1min", loadavg()[0]!, "runnable processes", { cores: availableParallelism(), pinned: process.env["PEERS_PINNED"] === "1" });
 await rate("fast-evaluator", (r) => fast.evaluate(r, ctx));
 await rate("hand-written", (r) => handWritten(r as never));
-await rate("json-logic-js", (r) => jsonLogicDecision(logicDoc, r), requests.length, 3, { note: "document gives fired ids; decision by Precept's combine()" });
-await rate("json-logic-js-apply-only", (r) => applyJsonLogic(logicDoc, r));
+await rate("json-logic-js", (r) => applyJsonLogic(logicDoc, r), requests.length, 3, { note: "both documents: fired rules, then the decision" });
+await rate("json-logic-js-rules-only", (r) => firedRules(logicDoc, r), requests.length, 3, { note: "the rules document alone" });
 await rateAsync("zen-engine-one-at-a-time", () => zenDecisions(zen, 1), N, { in_flight: 1 });
 // The binding's own cost per call: a graph of one constant expression node (the request still crosses N-API).
 const floor = engine.createDecision({
