@@ -14,6 +14,7 @@ import {
 } from "../body.js";
 import { AppError, badRequest, notFound } from "../errors.js";
 import { evaluateOne, keyOf, todayUtc, type EvalOptions, type Evaluated } from "../evaluate.js";
+import { refuseWithdrawn } from "../publish-review.js";
 import { isAcceptedTwice } from "../store/sql-store.js";
 import type { Entry } from "../registry.js";
 import type { Services } from "../services.js";
@@ -140,6 +141,7 @@ export function evaluateRouter(s: Services): Router {
     const startedAt = performance.now();
     requireContentType(req);
     const entry = await findVersion(s, param(req, "program"), param(req, "version"));
+    refuseWithdrawn(entry);
     const opts = evalOptions(req, true);
     const request = await readJson(req, s.config.bodyLimit);
     const ev = await decideAndLog(s, entry, request, { ...opts, startedAt });
@@ -178,6 +180,7 @@ export function evaluateRouter(s: Services): Router {
     const type = requireContentType(req, NDJSON_TYPES);
     const ndjson = NDJSON_TYPES.includes(type);
     const entry = await findVersion(s, param(req, "program"), param(req, "version"));
+    refuseWithdrawn(entry);
     const opts = evalOptions(req, false);
     let chunks: AsyncIterable<BatchItem[]> | Iterable<BatchItem[]>;
     if (ndjson) {
