@@ -59,6 +59,12 @@ const app: App = {
     app.programs = await api.programs();
     renderPickers();
   },
+  refreshVersion() {
+    const route = app.route;
+    if (!route) return;
+    for (const k of [...details.keys()]) if (k.startsWith(`${route.program}/${route.version}/`)) details.delete(k);
+    void openRoute(route);
+  },
   navigate(route, line) {
     const hash = routeHash(route);
     if (location.hash === hash && app.route && routeKey(app.route) === routeKey(route)) {
@@ -96,6 +102,7 @@ const decisions = createDecisionsPanel(app, byId("panel-decisions"));
 const selectTab = setupTabs(byId("tabs"), (id) => {
   if (id === "tab-changes") void changes.refresh();
   if (id === "tab-decisions") void decisions.refresh();
+  if (id === "tab-publish") void publish.refresh();
   if (id === "tab-simulate") {
     simulate.render();
     void simulate.refresh();
@@ -122,7 +129,7 @@ function renderPickers(): void {
   clear(programSelect, app.programs.map((p) => h("option", { value: p.program, selected: p.program === route?.program }, p.program)));
   const program = app.programs.find((p) => p.program === route?.program);
   clear(versionSelect, [...(program?.versions ?? [])].reverse().map((v) =>
-    h("option", { value: v.version, selected: v.version === route?.version }, `${v.version} (from ${v.effective})`),
+    h("option", { value: v.version, selected: v.version === route?.version }, `${v.version} (from ${v.effective})${v.status === "withdrawn" ? " (withdrawn)" : ""}`),
   ));
   const newBtn = byId<HTMLButtonElement>("new-version");
   newBtn.disabled = !route || route.fresh;
@@ -223,6 +230,8 @@ async function openRoute(route: Route, line?: number): Promise<void> {
   updateDraftStatus(published);
   renderPickers();
   tryIt.setSchema(base.compiled?.requestSchema);
+  // Every panel follows the program and version: what they showed belongs to the one before.
+  tryIt.reset();
   app.testCases = await testCasesFor(route.program, base).catch(() => []);
   tryIt.refreshExamples();
   const first = app.testCases[0];
@@ -234,6 +243,7 @@ async function openRoute(route: Route, line?: number): Promise<void> {
   simulate.render();
   if (!byId("panel-simulate").hidden) void simulate.refresh();
   if (!byId("panel-decisions").hidden) void decisions.refresh();
+  if (!byId("panel-publish").hidden) void publish.refresh();
   for (const fn of openedListeners) fn();
   await ws.analysis?.settled();
   if (mine !== opening) return;

@@ -14,6 +14,8 @@ import { renderDecision } from "./decision.js";
 const REQUEST_URI = "inmemory://try/request.json";
 
 export interface TryIt {
+  /** Forgets the last decision (another program or version was opened). */
+  reset(): void;
   load(request: unknown, decisionDate?: string): void;
   evaluate(): Promise<void>;
   setSchema(schema: object | undefined): void;
@@ -62,7 +64,9 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
     folding: false,
     fontSize: 12,
     scrollBeyondLastLine: false,
-    ariaLabel: "Request (JSON). Ctrl+Enter evaluates it.",
+    ariaLabel: "Request (JSON). Ctrl+Enter evaluates it; Tab moves on.",
+    tabFocusMode: true,
+    acceptSuggestionOnEnter: "off",
     fixedOverflowWidgets: true,
   });
   ed.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, () => void tryIt.evaluate());
@@ -72,6 +76,13 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
   });
 
   const tryIt: TryIt = {
+    reset() {
+      last = undefined;
+      evaluator = undefined;
+      addCase.disabled = true;
+      clear(result);
+      say(status, "");
+    },
     load(request, decisionDate) {
       model.setValue(JSON.stringify(request, null, 2));
       date.value = decisionDate ?? "";
