@@ -140,7 +140,7 @@ export interface LoggedDecision {
   readonly outcome: string;
   readonly decidedAt: string;
   readonly request: unknown;
-  readonly decision: Omit<Decision, "program" | "version" | "explanation" | "fired"> & { readonly fired?: readonly string[]; readonly decisionDate?: string };
+  readonly decision: Omit<Decision, "program" | "version" | "explanation" | "fired"> & { readonly fired?: readonly string[]; readonly decisionDate?: string; readonly lookups?: Readonly<Record<string, string | null>> };
 }
 
 export class ApiError extends Error {

@@ -75,9 +75,9 @@ const app: App = {
       location.hash = hash;
     }
   },
-  tryRequest(request, decisionDate) {
+  tryRequest(request, decisionDate, ctx) {
     selectTab("tab-try");
-    tryIt.load(request, decisionDate);
+    tryIt.load(request, decisionDate, ctx);
     void tryIt.evaluate();
   },
   addTestCase(c: TestCase) {
@@ -235,7 +235,8 @@ async function openRoute(route: Route, line?: number): Promise<void> {
   app.testCases = await testCasesFor(route.program, base).catch(() => []);
   tryIt.refreshExamples();
   const first = app.testCases[0];
-  tryIt.load(first?.request ?? {}, first?.decisionDate ? String(first.decisionDate) : undefined);
+  tryIt.setPolicy(base.compiled);
+  tryIt.load(first?.request ?? {}, first?.decisionDate ? String(first.decisionDate) : undefined, first?.history ? { history: first.history } : {});
   tests.render();
   changes.render();
   publish.render();

@@ -14,6 +14,7 @@ import { registerHover } from "./hover.js";
 import { LANGUAGE_ID, registerPrecept } from "./language.js";
 import { attachMarkers } from "./markers.js";
 import { monaco } from "./monaco.js";
+import { registerQuickFixes } from "./quickfix.js";
 import type { EditorContext } from "./symbols.js";
 
 export interface DraftContext {
@@ -88,6 +89,7 @@ export class Workspace {
       this.model && model.uri.toString() === this.model.uri.toString() && this.analysis ? { outline: this.analysis.outline, facts: this.facts } : undefined;
     registerCompletion(monaco, contextOf);
     registerHover(monaco, contextOf);
+    registerQuickFixes(monaco);
     registerDefinition(monaco, contextOf, (_model, version) => (this.context ? this.publishedModel(this.context.program, version)?.uri : undefined));
     monaco.editor.registerEditorOpener({
       openCodeEditor: (_source, resource, selection) => {

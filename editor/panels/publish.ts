@@ -91,12 +91,6 @@ export function createPublishPanel(app: App, root: HTMLElement): PublishPanel {
   /** Drafts submitted from this page, by review id: forgotten once published. */
   const submittedFrom = new Map<string, string>();
 
-  function showRefusal(err: ApiError, doing: string): void {
-    const reasons: { code: string; message: string }[] = err.details?.reasons ?? [];
-    say(status, `${doing}: the server refuses to publish it.`, "error");
-    clear(details, reasons.map((r) => h("li", { "data-code": r.code }, r.message)));
-  }
-
   async function submit(): Promise<void> {
     const model = app.ws.model;
     if (!model || !app.route) return;
