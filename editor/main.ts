@@ -13,6 +13,7 @@ import { monaco } from "./monaco.js";
 import { createChangesPanel } from "./panels/changes.js";
 import { createPublishPanel } from "./panels/publish.js";
 import { createDecisionsPanel } from "./panels/decisions.js";
+import { createOutlinePanel } from "./panels/outline.js";
 import { createSimulatePanel } from "./panels/simulate.js";
 import { createTestsPanel } from "./panels/tests.js";
 import { createTryIt } from "./panels/tryit.js";
@@ -99,10 +100,12 @@ const changes = createChangesPanel(app, byId("panel-changes"));
 const simulate = createSimulatePanel(app, byId("panel-simulate"));
 const publish = createPublishPanel(app, byId("panel-publish"));
 const decisions = createDecisionsPanel(app, byId("panel-decisions"));
+const outline = createOutlinePanel(app, byId("panel-outline"));
 const selectTab = setupTabs(byId("tabs"), (id) => {
   if (id === "tab-changes") void changes.refresh();
   if (id === "tab-decisions") void decisions.refresh();
   if (id === "tab-publish") void publish.refresh();
+  if (id === "tab-outline") outline.render();
   if (id === "tab-simulate") {
     simulate.render();
     void simulate.refresh();
@@ -252,6 +255,7 @@ async function openRoute(route: Route, line?: number): Promise<void> {
   pendingLine = undefined;
   if (at) ws.revealLine(at);
   simulate.render();
+  if (!byId("panel-outline").hidden) outline.render();
   window.ready = true;
 }
 

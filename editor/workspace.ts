@@ -15,6 +15,7 @@ import { LANGUAGE_ID, registerPrecept } from "./language.js";
 import { attachMarkers } from "./markers.js";
 import { monaco } from "./monaco.js";
 import { registerQuickFixes } from "./quickfix.js";
+import { registerDocumentSymbols } from "./document-symbols.js";
 import type { EditorContext } from "./symbols.js";
 
 export interface DraftContext {
@@ -90,6 +91,7 @@ export class Workspace {
     registerCompletion(monaco, contextOf);
     registerHover(monaco, contextOf);
     registerQuickFixes(monaco);
+    registerDocumentSymbols(monaco, (model) => contextOf(model)?.outline);
     registerDefinition(monaco, contextOf, (_model, version) => (this.context ? this.publishedModel(this.context.program, version)?.uri : undefined));
     monaco.editor.registerEditorOpener({
       openCodeEditor: (_source, resource, selection) => {
