@@ -18,7 +18,7 @@ export function ruleLocation(policy: CompiledPolicy, rule: string): { line: numb
 }
 
 /** A button that moves the editor to a rule's line (or opens the version it is inherited from). */
-export function ruleLink(app: App, policy: CompiledPolicy, rule: string, label: string = rule): HTMLElement {
+export function ruleLink(app: App, policy: CompiledPolicy, rule: string, label: string = rule, context?: string): HTMLElement {
   const at = ruleLocation(policy, rule);
   if (!at) return h("code", {}, label);
   const where = at.from ? `line ${at.line} of ${at.from}` : `line ${at.line}`;
@@ -28,6 +28,8 @@ export function ruleLink(app: App, policy: CompiledPolicy, rule: string, label: 
     "data-rule": rule,
     "data-line": at.line,
     title: `Go to ${where}`,
+    // Several decisions (and a rule as reason and in the explanation) can be on screen: each link says which.
+    ...(context ? { "aria-label": `${label}, ${context}: go to ${where}` } : {}),
     onclick: () => {
       if (!at.from) app.ws.revealLine(at.line);
       else if (app.route) app.navigate({ program: app.route.program, version: at.from, fresh: false }, at.line);
@@ -66,7 +68,7 @@ export function differingConditions(a: Decision, b: Decision): { a: Set<string>;
 export interface RenderOptions {
   /** `rule\u0000index` of the conditions to highlight (their result differs on the other side of a comparison). */
   readonly differing?: ReadonlySet<string>;
-  /** Prefix of element ids, so two decisions side by side keep unique ids. */
+  /** Which decision this is (`try-it`, a test case's name, `baseline` …), for the links' accessible names. */
   readonly label?: string;
 }
 
@@ -76,7 +78,7 @@ export function renderDecision(app: App, policy: CompiledPolicy, d: Decision, op
     h("p", { class: "outcome-line" }, "Outcome ", h("strong", { class: `outcome outcome-${d.outcome}`, "data-outcome": d.outcome }, d.outcome)),
     h("h3", {}, "Reasons"),
     h("ol", { class: "reasons" },
-      d.reasons.map((r) => h("li", {}, ruleLink(app, policy, r.rule), " ", h("span", { class: "code-tag" }, r.code), h("div", {}, r.text), r.citation ? h("div", { class: "muted cite" }, r.citation) : "")),
+      d.reasons.map((r) => h("li", {}, ruleLink(app, policy, r.rule, r.rule, `reason of the ${opts.label ?? ""} decision`.replace("  ", " ")), " ", h("span", { class: "code-tag" }, r.code), h("div", {}, r.text), r.citation ? h("div", { class: "muted cite" }, r.citation) : "")),
     ),
     attributes.length
       ? [h("h3", {}, "Attributes"), h("dl", { class: "attributes" }, attributes.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, show(v))]))]
@@ -88,7 +90,7 @@ export function renderDecision(app: App, policy: CompiledPolicy, d: Decision, op
             d.explanation.map((t) =>
               h("li", { class: t.fired ? "fired" : "not-fired" },
                 h("span", { class: "mark", "aria-label": t.fired ? "fired" : "did not fire" }, t.fired ? "✓" : "✗"), " ",
-                ruleLink(app, policy, t.rule),
+                ruleLink(app, policy, t.rule, t.rule, `rule by rule, ${opts.label ?? "this"} decision`),
                 t.outcome ? h("span", { class: "muted" }, ` → ${t.outcome}`) : "",
                 h("ul", { class: "conditions" },
                   t.conditions.map((c, i) => {

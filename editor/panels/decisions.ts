@@ -102,7 +102,7 @@ export function createDecisionsPanel(app: App, root: HTMLElement): DecisionsPane
           again.reproduced
             ? `Explained again with decision date ${date}: the same decision.`
             : `Explained again with decision date ${date}, it comes out differently: ${(again.differences ?? []).join("; ")}.`),
-        renderDecision(app, policy, { ...again.decision, program: again.program, version: again.version, fired: again.decision.fired ?? [], explanation: again.explanation }),
+        renderDecision(app, policy, { ...again.decision, program: again.program, version: again.version, fired: again.decision.fired ?? [], explanation: again.explanation }, { label: `logged ${requestId(d)}` }),
         h("div", { class: "row" }, h("button", { type: "button", id: "decision-try", onclick: () => app.tryRequest(again.request, date, again.decision.lookups ? { lookups: again.decision.lookups } : {}) }, "Open the request in try-it")),
       );
     } catch (err) {

@@ -134,10 +134,10 @@ export function createSimulatePanel(app: App, root: HTMLElement): SimulatePanel 
         h("h3", {}, `Why ${id || "this request"} changed: ${before.outcome} under ${ran.baseline}, ${after.outcome} under the draft`),
         h("p", { class: "muted" }, `${diff.b.size || diff.a.size} condition${(diff.b.size || diff.a.size) === 1 ? "" : "s"} came out differently (marked “differs”).`),
         h("div", { class: "side-by-side" },
-          h("div", { class: "side", "data-side": "baseline" }, h("h4", {}, `Baseline ${ran.baseline}`), renderDecision(app, base, before, { differing: diff.a, label: "before" })),
-          h("div", { class: "side", "data-side": "draft" }, h("h4", {}, "Draft"), renderDecision(app, ran.candidate, after, { differing: diff.b, label: "after" })),
+          h("div", { class: "side", "data-side": "baseline" }, h("h4", {}, `Baseline ${ran.baseline}`), renderDecision(app, base, before, { differing: diff.a, label: `baseline ${ran.baseline}` })),
+          h("div", { class: "side", "data-side": "draft" }, h("h4", {}, "Draft"), renderDecision(app, ran.candidate, after, { differing: diff.b, label: "draft" })),
         ),
-        h("div", { class: "row" }, h("button", { type: "button", id: "sim-compare-try", onclick: () => app.tryRequest(c.request, c.date?.slice(0, 10)) }, `Open ${id || "the request"} in try-it`)),
+        h("div", { class: "row" }, h("button", { type: "button", id: "sim-compare-try", onclick: () => app.tryRequest(c.request, c.date?.slice(0, 10)) }, "Open the compared request in try-it")),
       );
       box.scrollIntoView({ block: "nearest" });
     } catch (err) {

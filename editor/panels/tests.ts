@@ -60,7 +60,7 @@ export function createTestsPanel(app: App, root: HTMLElement): TestsPanel {
           h("button", { type: "button", class: "linklike", "aria-label": `Open “${c.name}” in try-it`, onclick: () => app.tryRequest(c.request, c.decisionDate ? String(c.decisionDate) : undefined, c.history ? { history: c.history } : {}) }, "Open in try-it"),
           r && !r.passed && r.decision ? h("button", { type: "button", class: "linklike accept", "aria-label": `Accept the draft's decision as what “${c.name}” expects`, onclick: () => accept(i, r.decision!) }, "Accept the new result") : "",
         ),
-        r?.decision && policy ? h("details", {}, h("summary", {}, `Decision: ${r.decision.outcome}`), renderDecision(app, policy, r.decision)) : "",
+        r?.decision && policy ? h("details", {}, h("summary", {}, `Decision: ${r.decision.outcome}`), renderDecision(app, policy, r.decision, { label: `“${c.name}”` })) : "",
       );
     }));
   };

@@ -186,7 +186,7 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
       last = { policy, request, decision };
       addCase.disabled = false;
       say(status, `Decided by the draft: ${decision.outcome}.`, "ok");
-      clear(result, renderDecision(app, policy, decision));
+      clear(result, renderDecision(app, policy, decision, { label: "try-it" }));
     },
     setPolicy(policy) {
       historyBox.hidden = !policy || !detectsDuplicates(policy);
