@@ -161,7 +161,7 @@ export function createPublishPanel(app: App, root: HTMLElement): PublishPanel {
       const from = submittedFrom.get(r.id);
       if (from) drafts.remove(from);
       if (app.route && from === routeKey(app.route)) app.discardDraft();
-      say(status, `Published ${program} ${published.version}, in force from ${published.effective}${published.review?.selfApproved ? " (approved by its author: no keys are configured)" : ""}.`, "ok");
+      say(status, `Published ${program} ${published.version}, in force from ${published.effective}${r.testCount ? `, with ${r.testCount} test case${r.testCount === 1 ? "" : "s"}` : ""}${published.review?.selfApproved ? " (approved by its author: no keys are configured)" : ""}.`, "ok");
       keepStatus = true;
       await app.reloadPrograms();
       app.navigate({ program, version: published.version, fresh: false });

@@ -82,7 +82,7 @@ function workload(r: SimulationReport): HTMLElement | string {
   );
 }
 
-const money = (n: number): string => `$${Math.round(n).toLocaleString("en-US")}`;
+const money = (n: number): string => `${n < 0 ? "−" : ""}$${Math.abs(Math.round(n)).toLocaleString("en-US")}`;
 
 /**
  * CHS fund control (engine/simulate/fund-control.ts): per quarter, the funds available, the weekly spending rate,
