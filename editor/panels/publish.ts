@@ -251,7 +251,7 @@ export function createPublishPanel(app: App, root: HTMLElement): PublishPanel {
       ),
       w ? "" : h("form", { class: "form", id: "withdraw-form", onsubmit: (e: Event) => { e.preventDefault(); void withdraw(); } },
         h("label", { for: "withdraw-reason" }, `Withdraw ${d.version}: why`), reason,
-        h("label", { for: "withdraw-key" }, "Author key"), wkey,
+        h("label", { for: "withdraw-key" }, "Author key to withdraw with"), wkey,
         h("button", { type: "submit", id: "withdraw-submit" }, `Withdraw ${d.version}`),
         h("p", { class: "muted" }, "A withdrawn version stays readable and its decisions explainable, but it is no longer in force, and evaluating under it answers 410 with your reason."),
       ),

@@ -153,8 +153,8 @@ describe("the author's loop (issue 15)", () => {
     await shot("15-04-why-changed");
   });
 
-  it("every button, input and select has an accessible name of its own", async () => {
-    const duplicates = await page.evaluate(() => {
+  it("every button, input and select has an accessible name of its own, in every tool tab", async () => {
+    const duplicatesIn = () => page.evaluate(() => {
       const seen = new Map<string, number>();
       for (const el of document.querySelectorAll<HTMLElement>("button, input:not([type=hidden]), select, textarea")) {
         if (el.closest(".monaco-editor, .monaco-diff-editor, .context-view, .quick-input-widget, [hidden]")) continue;
@@ -164,7 +164,17 @@ describe("the author's loop (issue 15)", () => {
       }
       return [...seen].filter(([name, n]) => n > 1 || name === "").map(([name, n]) => `${name || "(no name)"} ×${n}`);
     });
-    expect(duplicates).toEqual([]);
+    // The simulation report (fifty changed requests and a comparison) first, then each tab in turn.
+    expect(await duplicatesIn()).toEqual([]);
+    await page.click("#tab-tests");
+    await page.click("#tests-run");
+    await page.locator("#tests-list li.pass").first().waitFor();
+    for (const tab of ["#tab-try", "#tab-tests", "#tab-changes", "#tab-publish", "#tab-decisions", "#tab-outline"]) {
+      await page.click(tab);
+      await page.waitForTimeout(100);
+      expect(await duplicatesIn(), tab).toEqual([]);
+    }
+    await page.click("#tab-simulate");
   });
 
   it("when another program is opened, then the simulation report and try-it's decision of the old one are gone", async () => {
