@@ -127,8 +127,8 @@ try {
     await page.close();
   }
 
-  await keystrokes("#/ihs-chs/2008.1", "ihs-chs 2008.1 (largest shipped)", /^  then (deny|defer|approve)$/);
-  await keystrokes("#/ice-tar/9999.1", `generated ${source.split("\n").length} lines`, /^  then pend$/);
+  await keystrokes("#/ihs-chs/2008.1", "ihs-chs 2008.1 (largest shipped)", /^ {2}then (deny|defer|approve)$/);
+  await keystrokes("#/ice-tar/9999.1", `generated ${source.split("\n").length} lines`, /^ {2}then pend$/);
 } finally {
   await h.close();
 }
