@@ -291,7 +291,10 @@ versionSelect.addEventListener("change", () => {
   if (app.route) app.navigate({ program: app.route.program, version: versionSelect.value, fresh: false });
 });
 byId("new-version").addEventListener("click", () => {
-  if (app.route) app.navigate({ ...app.route, fresh: true });
+  if (!app.route) return;
+  app.navigate({ ...app.route, fresh: true });
+  // A new version starts almost empty: the Outline shows what it inherits (read-only, each rule expandable).
+  selectTab("tab-outline");
 });
 byId("revert").addEventListener("click", () => {
   const route = app.route;

@@ -284,7 +284,8 @@ describe("the author's loop (issue 15)", () => {
     await page.click("#new-version");
     await page.waitForFunction(() => location.hash === "#/ice-tar/2010.1/new" && window.precept?.route?.fresh === true);
     await settled(page);
-    await page.click("#tab-outline");
+    // The Outline opens by itself on a new version.
+    expect(await page.getAttribute("#tab-outline", "aria-selected")).toBe("true");
     const rule = page.locator('#outline-inherited details[data-rule="costly-service-preauth"]');
     await rule.waitFor();
     await rule.locator("summary").click();
