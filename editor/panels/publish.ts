@@ -102,6 +102,12 @@ export function createPublishPanel(app: App, root: HTMLElement): PublishPanel {
       (missing[0]![0] as HTMLElement).focus();
       return;
     }
+    // Checked before it is written into the draft (the envelope schema's pattern, said in words).
+    if (!/^[0-9A-Za-z][0-9A-Za-z.-]*$/.test(version.value.trim())) {
+      say(status, `“${version.value.trim()}” cannot be a version id: use letters, digits, dots and dashes, starting with a letter or digit, such as ${nextVersionId(app.route.version, [])}. The draft was not changed.`, "error");
+      version.focus();
+      return;
+    }
     const note = change.value.trim().replace(/\s+/g, " ");
     const text = setEnvelopeFields(model.getValue(), { version: version.value.trim(), effective: effective.value, change: note });
     if (text !== model.getValue()) {

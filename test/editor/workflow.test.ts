@@ -31,6 +31,8 @@ describe("the author's loop (issue 15)", () => {
       ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
     });
   const open = async (hash: string, check: string) => {
+    // A fresh page load (a hash-only navigation would keep the page's state, test cases included).
+    await page.goto("about:blank");
     await page.goto(`${h.url}/${hash}`);
     await page.waitForFunction((c) => window.ready === true && window.precept?.ws.model?.getValue().includes(c), check);
     await settled(page);
@@ -349,6 +351,23 @@ describe("the author's loop (issue 15)", () => {
     await review("2010.3").locator(".review-reject").click();
     await expect.poll(() => review("2010.3").count()).toBe(0);
     await shot("15-09-review-failing-test");
+    // In the tests panel the failing cases come first, and one can be told to expect the new result.
+    await page.click("#tab-tests");
+    await page.click("#tests-run");
+    await page.locator("#tests-list li.fail").first().waitFor();
+    expect(await page.locator("#tests-list > li").first().getAttribute("class")).toBe("fail");
+    const failing = await page.locator("#tests-list > li.fail").count();
+    await page.locator("#tests-list > li.fail button.accept").first().click();
+    await expect.poll(() => page.locator("#tests-list > li.fail").count()).toBe(failing - 1);
+    expect(await page.textContent("#tests-summary")).toMatch(new RegExp(`, ${failing - 1} failed\\.$`));
+  });
+
+  it("when the version id is not one, then the form says so in words and the draft is not changed", async () => {
+    const before = await evalApp<string>(page, "app.ws.model.getValue()");
+    await fillPublish("2010 final!", "2030-02-01", "Labs denied");
+    await page.click("#publish-submit");
+    await expect.poll(() => page.textContent("#publish-status")).toContain("“2010 final!” cannot be a version id: use letters, digits, dots and dashes");
+    expect(await evalApp<string>(page, "app.ws.model.getValue()")).toBe(before);
   });
 
   it("when the draft has an error, then submitting is refused with the server's diagnostics in the editor", async () => {
