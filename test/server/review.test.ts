@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BROKEN, demoVersion } from "./fixtures/sources.js";
-import { call, claim, removeTempDirs, startTestServer, type TestServer } from "./helpers.js";
+import { call, claim, createPgDatabase, eventually, removeTempDirs, startTestServer, type TestDatabase, type TestServer } from "./helpers.js";
 
 const KEYS = { alice: "author-key-alice", bob: "author-key-bob", analyst: "analyst-key-0001", service: "service-key-0001" };
 const R = "/v1/programs/demo-claim/reviews";
@@ -149,5 +149,38 @@ describe("reviewed publishing, with no keys (loopback only)", () => {
     const ok = await call(srv.url, "/v1/programs/demo-claim/versions", { body: { source: demoVersion("2097.1", "2097-01-01") } });
     expect(ok.status).toBe(201);
     expect(ok.body.review).toMatchObject({ selfApproved: true, note: "Lower review threshold; dental covered" });
+  });
+});
+
+describe("withdrawal across replicas (PostgreSQL)", () => {
+  let db: TestDatabase;
+  let a: TestServer;
+  let b: TestServer;
+  beforeAll(async () => {
+    db = await createPgDatabase();
+    a = await startTestServer({ databaseUrl: db.url });
+    b = await startTestServer({ databaseUrl: db.url, seed: false });
+  });
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+    await db?.drop();
+    removeTempDirs();
+  });
+
+  it("when one replica withdraws a version, then the other answers 410 for it too and no longer puts it in force", async () => {
+    expect((await call(a.url, "/v1/programs/demo-claim/versions", { body: { source: demoVersion("2098.1", "2098-01-01") } })).status).toBe(201);
+    const before = await eventually(async () => {
+      const r = await call(b.url, "/v1/programs/demo-claim/evaluate", { body: claim("RW-1", { dateOfService: "2098-02-01" }) });
+      return r.status === 200 && r.body;
+    });
+    expect(before.version).toBe("2098.1");
+    expect((await call(a.url, "/v1/programs/demo-claim/versions/2098.1/withdraw", { body: { reason: "replica test" } })).status).toBe(200);
+    const gone = await eventually(async () => {
+      const r = await call(b.url, "/v1/programs/demo-claim/versions/2098.1/evaluate", { body: claim("RW-2") });
+      return r.status === 410 && r.body;
+    });
+    expect(gone.error.details.reason).toBe("replica test");
+    expect((await call(b.url, "/v1/programs/demo-claim/evaluate", { body: claim("RW-3", { dateOfService: "2098-02-02" }) })).status).toBe(404);
   });
 });
