@@ -155,7 +155,10 @@ export class Registry {
       try {
         const keys = await this.store.listVersionKeys();
         for (const k of keys) {
-          if (this.get(k.program, k.version)) continue;
+          const have = this.get(k.program, k.version);
+          // A version withdrawn elsewhere whose notification was lost: read again.
+          if (have && have.status !== k.status) await this.reload(k.program, k.version);
+          if (have) continue;
           const rec = await this.store.getVersion(k.program, k.version);
           if (rec) {
             this.warm(this.add(rec));

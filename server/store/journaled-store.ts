@@ -184,7 +184,7 @@ export class JournaledStore implements Store {
     return this.inner.listVersions();
   }
 
-  listVersionKeys(): Promise<{ program: string; version: string; hash: string }[]> {
+  listVersionKeys(): Promise<{ program: string; version: string; hash: string; status: string }[]> {
     return this.inner.listVersionKeys();
   }
 

@@ -257,9 +257,9 @@ export class SqlStore implements Store {
     return r.rows.map(toVersion);
   }
 
-  async listVersionKeys(): Promise<{ program: string; version: string; hash: string }[]> {
-    const r = await this.db.query<{ program: string; version: string; hash: string }>(
-      "SELECT program, version, hash FROM versions",
+  async listVersionKeys(): Promise<{ program: string; version: string; hash: string; status: string }[]> {
+    const r = await this.db.query<{ program: string; version: string; hash: string; status: string }>(
+      "SELECT program, version, hash, status FROM versions",
     );
     return r.rows;
   }

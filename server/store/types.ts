@@ -142,8 +142,8 @@ export interface Store {
   /** True when other processes may write the same database (replicas): registry and duplicate index must refresh. */
   readonly shared: boolean;
   listVersions(): Promise<VersionRecord[]>;
-  /** Just the keys and hashes, for a cheap "anything new?" poll. */
-  listVersionKeys(): Promise<{ program: string; version: string; hash: string }[]>;
+  /** Just the keys, hashes and statuses, for a cheap "anything new (or withdrawn)?" poll. */
+  listVersionKeys(): Promise<{ program: string; version: string; hash: string; status: string }[]>;
   getVersion(program: string, version: string): Promise<VersionRecord | undefined>;
   /** Inserts unless (program, version) exists; true when this call inserted it. Notifies listeners atomically. */
   insertVersion(v: NewVersion): Promise<boolean>;

@@ -3,6 +3,7 @@
  * approves; failing test cases and errors are refused; a past effective date needs the submitter's `retroactive`
  * and the approver's confirmation of the number of decisions it moves; a withdrawn version answers 410.
  */
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BROKEN, demoVersion } from "./fixtures/sources.js";
 import { call, claim, createPgDatabase, eventually, removeTempDirs, startTestServer, type TestDatabase, type TestServer } from "./helpers.js";
@@ -182,5 +183,22 @@ describe("withdrawal across replicas (PostgreSQL)", () => {
     });
     expect(gone.error.details.reason).toBe("replica test");
     expect((await call(b.url, "/v1/programs/demo-claim/evaluate", { body: claim("RW-3", { dateOfService: "2098-02-02" }) })).status).toBe(404);
+  });
+
+  it("when the withdrawal's notification is lost, then the poll finds it", async () => {
+    expect((await call(a.url, "/v1/programs/demo-claim/versions", { body: { source: demoVersion("2099.5", "2099-01-01") } })).status).toBe(201);
+    await eventually(async () => (await call(b.url, "/v1/programs/demo-claim/versions/2099.5/evaluate", { body: claim("RP-1") })).status === 200);
+    // Withdrawn in the database with no notification at all (as if it had been lost).
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    await c.query(`UPDATE versions SET status = 'withdrawn', withdrawn = $1 WHERE program = 'demo-claim' AND version = '2099.5'`, [
+      JSON.stringify({ at: new Date().toISOString(), by: { id: "loopback" }, reason: "no notification" }),
+    ]);
+    await c.end();
+    const gone = await eventually(async () => {
+      const r = await call(b.url, "/v1/programs/demo-claim/versions/2099.5/evaluate", { body: claim("RP-2") });
+      return r.status === 410 && r.body;
+    }, 10_000);
+    expect(gone.error.details.reason).toBe("no notification");
   });
 });
