@@ -207,7 +207,7 @@ export function createPublishPanel(app: App, root: HTMLElement): PublishPanel {
       h("strong", {}, `${r.program} ${r.version}`), ` — ${r.note}`,
       h("div", { class: "muted" }, `Submitted by ${who(r.submittedBy)} on ${when(r.submittedAt)}${selfApproval ? "" : "; approved by another author"}.`),
       h("ul", { class: "review-checks" }, checksInWords(checks).map((t) => h("li", {}, t)), (checks?.failing ?? []).map((f) => h("li", { class: "issues" }, `“${f.name}”: ${f.problems.join("; ")}`))),
-      confirm ? h("div", { class: "row" }, confirm, h("label", { for: confirmId }, `I confirm: ${checks!.retroactive!.decisions} logged decisions will be under ${r.version} from now on`)) : "",
+      confirm ? h("div", { class: "row" }, confirm, h("label", { for: confirmId }, `I confirm: ${checks!.retroactive!.decisions} logged decision${checks!.retroactive!.decisions === 1 ? "" : "s"} will be under ${r.version} from now on`)) : "",
       checks?.retroactive && !r.retroactive ? h("p", { class: "issues" }, "The submitter did not say the past date is meant: it cannot be approved as it is.") : "",
       h("div", { class: "row" },
         h("button", { type: "button", class: "primary review-approve", "aria-label": `Approve and publish ${r.program} ${r.version}`, onclick: () => void approve(r, checks, confirm, out) }, "Approve and publish"),

@@ -399,7 +399,7 @@ describe("the author's loop (issue 15)", () => {
     const id = await review("2010.5").getAttribute("data-review");
     const checks = (await json(await api(`/v1/programs/ice-tar/reviews/${id}`))).checks;
     expect(checks.retroactive.decisions).toBeGreaterThanOrEqual(1);
-    expect(await review("2010.5").locator("label", { hasText: "I confirm" }).textContent()).toBe(`I confirm: ${checks.retroactive.decisions} logged decisions will be under 2010.5 from now on`);
+    expect(await review("2010.5").locator("label", { hasText: "I confirm" }).textContent()).toBe(`I confirm: ${checks.retroactive.decisions} logged decision${checks.retroactive.decisions === 1 ? "" : "s"} will be under 2010.5 from now on`);
     await shot("15-10-review-retroactive");
     await page.fill("#approve-key", BOB);
     await review("2010.5").locator(".review-approve").click();
