@@ -5,7 +5,53 @@
  */
 import type { CompiledPolicy, Diagnostic } from "../dsl/index.js";
 import type { PolicyTestCase } from "../engine/test-cases.js";
+import type { FundControlReport } from "../engine/simulate/fund-control.js";
 import type { Decision, RuleTrace } from "../engine/types.js";
+
+export interface Person {
+  readonly id: string;
+  readonly name?: string;
+}
+
+export interface ReviewInfo {
+  readonly reviewId?: string;
+  readonly note: string;
+  readonly submittedBy: Person;
+  readonly submittedAt: string;
+  readonly approvedBy: Person;
+  readonly approvedAt: string;
+  readonly selfApproved: boolean;
+  readonly retroactive?: { readonly confirmedDecisions: number };
+}
+
+export interface WithdrawInfo {
+  readonly at: string;
+  readonly by: Person;
+  readonly reason: string;
+}
+
+/** server/publish-review.ts PublishChecks. */
+export interface PublishChecks {
+  readonly tests: { readonly count: number; readonly from: string | null };
+  readonly failing: readonly { readonly name: string; readonly problems: readonly string[] }[];
+  readonly retroactive?: { readonly effective: string; readonly today: string; readonly decisions: number };
+}
+
+export interface Review {
+  readonly id: string;
+  readonly program: string;
+  readonly version: string;
+  readonly note: string;
+  readonly retroactive: boolean;
+  readonly status: "pending" | "published" | "rejected";
+  readonly submittedBy: Person;
+  readonly submittedAt: string;
+  readonly decidedBy?: Person;
+  readonly decidedAt?: string;
+  readonly reason?: string;
+  readonly testCount: number | null;
+  readonly source?: string;
+}
 
 export interface VersionSummary {
   readonly version: string;
@@ -17,6 +63,8 @@ export interface VersionSummary {
   readonly origin?: string;
   readonly hash: string;
   readonly publishedAt?: string;
+  readonly review?: ReviewInfo;
+  readonly withdrawn?: WithdrawInfo;
 }
 
 export interface ProgramSummary {
@@ -71,6 +119,8 @@ export interface SimulationReport {
   readonly changed?: readonly ChangedRequest[] | { readonly total: number; readonly first: readonly ChangedRequest[] };
   readonly rulesNeverFired?: unknown;
   readonly invalid?: { readonly count: number };
+  /** CHS fund control per quarter (ihs-chs). */
+  readonly fundControl?: FundControlReport;
 }
 
 export interface SimulationJob {
@@ -90,7 +140,7 @@ export interface LoggedDecision {
   readonly outcome: string;
   readonly decidedAt: string;
   readonly request: unknown;
-  readonly decision: Omit<Decision, "program" | "version" | "explanation" | "fired"> & { readonly fired?: readonly string[]; readonly decisionDate?: string };
+  readonly decision: Omit<Decision, "program" | "version" | "explanation" | "fired"> & { readonly fired?: readonly string[]; readonly decisionDate?: string; readonly lookups?: Readonly<Record<string, string | null>> };
 }
 
 export class ApiError extends Error {
@@ -143,12 +193,22 @@ export const api = {
     call<VersionDetail>("GET", `/v1/programs/${enc(program)}/versions/${enc(version)}${withCompiled ? "?include=compiled" : ""}`),
   publish: (program: string, source: string, key?: string, tests?: readonly PolicyTestCase[]) =>
     call<VersionSummary & { program: string; diagnostics: Diagnostic[] }>("POST", `/v1/programs/${enc(program)}/versions`, { source, ...(tests ? { tests } : {}) }, key || undefined),
+  reviews: (program: string) => call<{ reviews: Review[]; selfApproval: boolean }>("GET", `/v1/programs/${enc(program)}/reviews`),
+  review: (program: string, id: string) => call<{ review: Review; checks?: PublishChecks; selfApproval: boolean }>("GET", `/v1/programs/${enc(program)}/reviews/${enc(id)}`),
+  submitReview: (program: string, body: { source: string; note: string; tests?: readonly PolicyTestCase[]; retroactive?: boolean; name?: string }, key?: string) =>
+    call<{ review: Review; checks: PublishChecks; selfApproval: boolean }>("POST", `/v1/programs/${enc(program)}/reviews`, body, key || undefined),
+  approveReview: (program: string, id: string, body: { confirmRetroactive?: number; name?: string }, key?: string) =>
+    call<VersionSummary & { program: string }>("POST", `/v1/programs/${enc(program)}/reviews/${enc(id)}/approve`, body, key || undefined),
+  rejectReview: (program: string, id: string, body: { reason: string; name?: string }, key?: string) =>
+    call<{ review: Review }>("POST", `/v1/programs/${enc(program)}/reviews/${enc(id)}/reject`, body, key || undefined),
+  withdraw: (program: string, version: string, body: { reason: string; name?: string }, key?: string) =>
+    call<VersionSummary & { program: string }>("POST", `/v1/programs/${enc(program)}/versions/${enc(version)}/withdraw`, body, key || undefined),
   tests: (program: string, version: string) =>
     call<{ cases: PolicyTestCase[]; origin: "shipped" | "api" | null }>("GET", `/v1/programs/${enc(program)}/versions/${enc(version)}/tests`),
   saveTests: (program: string, version: string, cases: readonly PolicyTestCase[], key?: string) =>
     call<{ cases: PolicyTestCase[]; results: { name: string; passed: boolean; problems: string[] }[] }>(
       "PUT", `/v1/programs/${enc(program)}/versions/${enc(version)}/tests`, { cases }, key || undefined),
-  decisions: (q: { program: string; outcome?: string; version?: string; limit?: number; cursor?: string }) => {
+  decisions: (q: { program: string; outcome?: string; version?: string; from?: string; to?: string; limit?: number; cursor?: string }) => {
     const query = Object.entries(q).filter(([, v]) => v !== undefined && v !== "").map(([k, v]) => `${k}=${enc(String(v))}`).join("&");
     return call<{ items: LoggedDecision[]; nextCursor?: string }>("GET", `/v1/decisions?${query}`);
   },

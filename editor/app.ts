@@ -21,9 +21,11 @@ export interface App {
   /** Published details (source; compiled when asked for), cached. */
   detail(program: string, version: string, withCompiled?: boolean): Promise<VersionDetail>;
   reloadPrograms(): Promise<void>;
+  /** Reads the open version again from the server (its status changed: withdrawn) and re-opens it. */
+  refreshVersion(): void;
   navigate(route: Route, line?: number): void;
   /** Opens a request in the try-it panel and evaluates it. */
-  tryRequest(request: unknown, decisionDate?: string): void;
+  tryRequest(request: unknown, decisionDate?: string, ctx?: { history?: readonly unknown[]; lookups?: Readonly<Record<string, string | null>> }): void;
   addTestCase(c: TestCase): void;
   selectTab(id: string): void;
   /** Forgets the stored draft of the current route (after it is published). */

@@ -13,6 +13,7 @@ import { monaco } from "./monaco.js";
 import { createChangesPanel } from "./panels/changes.js";
 import { createPublishPanel } from "./panels/publish.js";
 import { createDecisionsPanel } from "./panels/decisions.js";
+import { createOutlinePanel } from "./panels/outline.js";
 import { createSimulatePanel } from "./panels/simulate.js";
 import { createTestsPanel } from "./panels/tests.js";
 import { createTryIt } from "./panels/tryit.js";
@@ -59,6 +60,12 @@ const app: App = {
     app.programs = await api.programs();
     renderPickers();
   },
+  refreshVersion() {
+    const route = app.route;
+    if (!route) return;
+    for (const k of [...details.keys()]) if (k.startsWith(`${route.program}/${route.version}/`)) details.delete(k);
+    void openRoute(route);
+  },
   navigate(route, line) {
     const hash = routeHash(route);
     if (location.hash === hash && app.route && routeKey(app.route) === routeKey(route)) {
@@ -69,9 +76,9 @@ const app: App = {
       location.hash = hash;
     }
   },
-  tryRequest(request, decisionDate) {
+  tryRequest(request, decisionDate, ctx) {
     selectTab("tab-try");
-    tryIt.load(request, decisionDate);
+    tryIt.load(request, decisionDate, ctx);
     void tryIt.evaluate();
   },
   addTestCase(c: TestCase) {
@@ -93,9 +100,12 @@ const changes = createChangesPanel(app, byId("panel-changes"));
 const simulate = createSimulatePanel(app, byId("panel-simulate"));
 const publish = createPublishPanel(app, byId("panel-publish"));
 const decisions = createDecisionsPanel(app, byId("panel-decisions"));
+const outline = createOutlinePanel(app, byId("panel-outline"));
 const selectTab = setupTabs(byId("tabs"), (id) => {
   if (id === "tab-changes") void changes.refresh();
   if (id === "tab-decisions") void decisions.refresh();
+  if (id === "tab-publish") void publish.refresh();
+  if (id === "tab-outline") outline.render();
   if (id === "tab-simulate") {
     simulate.render();
     void simulate.refresh();
@@ -122,7 +132,7 @@ function renderPickers(): void {
   clear(programSelect, app.programs.map((p) => h("option", { value: p.program, selected: p.program === route?.program }, p.program)));
   const program = app.programs.find((p) => p.program === route?.program);
   clear(versionSelect, [...(program?.versions ?? [])].reverse().map((v) =>
-    h("option", { value: v.version, selected: v.version === route?.version }, `${v.version} (from ${v.effective})`),
+    h("option", { value: v.version, selected: v.version === route?.version }, `${v.version} (from ${v.effective})${v.status === "withdrawn" ? " (withdrawn)" : ""}`),
   ));
   const newBtn = byId<HTMLButtonElement>("new-version");
   newBtn.disabled = !route || route.fresh;
@@ -223,10 +233,13 @@ async function openRoute(route: Route, line?: number): Promise<void> {
   updateDraftStatus(published);
   renderPickers();
   tryIt.setSchema(base.compiled?.requestSchema);
+  // Every panel follows the program and version: what they showed belongs to the one before.
+  tryIt.reset();
   app.testCases = await testCasesFor(route.program, base).catch(() => []);
   tryIt.refreshExamples();
   const first = app.testCases[0];
-  tryIt.load(first?.request ?? {}, first?.decisionDate ? String(first.decisionDate) : undefined);
+  tryIt.setPolicy(base.compiled);
+  tryIt.load(first?.request ?? {}, first?.decisionDate ? String(first.decisionDate) : undefined, first?.history ? { history: first.history } : {});
   tests.render();
   changes.render();
   publish.render();
@@ -234,6 +247,7 @@ async function openRoute(route: Route, line?: number): Promise<void> {
   simulate.render();
   if (!byId("panel-simulate").hidden) void simulate.refresh();
   if (!byId("panel-decisions").hidden) void decisions.refresh();
+  if (!byId("panel-publish").hidden) void publish.refresh();
   for (const fn of openedListeners) fn();
   await ws.analysis?.settled();
   if (mine !== opening) return;
@@ -241,6 +255,7 @@ async function openRoute(route: Route, line?: number): Promise<void> {
   pendingLine = undefined;
   if (at) ws.revealLine(at);
   simulate.render();
+  if (!byId("panel-outline").hidden) outline.render();
   window.ready = true;
 }
 
@@ -276,7 +291,10 @@ versionSelect.addEventListener("change", () => {
   if (app.route) app.navigate({ program: app.route.program, version: versionSelect.value, fresh: false });
 });
 byId("new-version").addEventListener("click", () => {
-  if (app.route) app.navigate({ ...app.route, fresh: true });
+  if (!app.route) return;
+  app.navigate({ ...app.route, fresh: true });
+  // A new version starts almost empty: the Outline shows what it inherits (read-only, each rule expandable).
+  selectTab("tab-outline");
 });
 byId("revert").addEventListener("click", () => {
   const route = app.route;

@@ -14,6 +14,8 @@ import { registerHover } from "./hover.js";
 import { LANGUAGE_ID, registerPrecept } from "./language.js";
 import { attachMarkers } from "./markers.js";
 import { monaco } from "./monaco.js";
+import { registerQuickFixes } from "./quickfix.js";
+import { registerDocumentSymbols } from "./document-symbols.js";
 import type { EditorContext } from "./symbols.js";
 
 export interface DraftContext {
@@ -23,6 +25,12 @@ export interface DraftContext {
   /** Source of every published version of the program, by version id. */
   readonly sources: Readonly<Record<string, string>>;
 }
+
+/** Whether Tab inserts indentation in the policy editor (off by default: Tab moves the focus), kept per browser. */
+const tabInsertion = {
+  get: (): boolean => localStorage.getItem("precept.tabInsertion") === "on",
+  set: (on: boolean): void => localStorage.setItem("precept.tabInsertion", on ? "on" : "off"),
+};
 
 const draftUri = (key: string): Uri => monaco.Uri.parse(`inmemory://draft/${encodeURIComponent(key)}.policy`);
 const versionUri = (program: string, version: string): Uri => monaco.Uri.parse(`inmemory://published/${encodeURIComponent(program)}/${encodeURIComponent(version)}.policy`);
@@ -59,11 +67,31 @@ export class Workspace {
       // Sticky scroll would pin YAML keys of the envelope above the rules, where they mean nothing.
       stickyScroll: { enabled: false },
       tabSize: 2,
+      // Keyboard users are never trapped: Tab leaves the editor unless the author turns tab-insertion on (the
+      // checkbox above the editor, or Ctrl+M); Tab accepts a completion, Enter always breaks the line.
+      tabFocusMode: !tabInsertion.get(),
+      acceptSuggestionOnEnter: "off",
+    });
+    const toggle = byId<HTMLInputElement>("tab-insert");
+    toggle.checked = tabInsertion.get();
+    const setTabInsertion = (on: boolean): void => {
+      tabInsertion.set(on);
+      toggle.checked = on;
+      this.editor.updateOptions({ tabFocusMode: !on });
+    };
+    toggle.addEventListener("change", () => setTabInsertion(toggle.checked));
+    this.editor.addAction({
+      id: "precept.toggleTabInsertion",
+      label: "Toggle: Tab key indents (otherwise it moves the focus)",
+      keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyM],
+      run: () => setTabInsertion(!tabInsertion.get()),
     });
     const contextOf = (model: editor.ITextModel): EditorContext | undefined =>
       this.model && model.uri.toString() === this.model.uri.toString() && this.analysis ? { outline: this.analysis.outline, facts: this.facts } : undefined;
     registerCompletion(monaco, contextOf);
     registerHover(monaco, contextOf);
+    registerQuickFixes(monaco);
+    registerDocumentSymbols(monaco, (model) => contextOf(model)?.outline);
     registerDefinition(monaco, contextOf, (_model, version) => (this.context ? this.publishedModel(this.context.program, version)?.uri : undefined));
     monaco.editor.registerEditorOpener({
       openCodeEditor: (_source, resource, selection) => {

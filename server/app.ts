@@ -3,6 +3,7 @@
  * → JSON 404 → the one error middleware.
  */
 import { existsSync } from "node:fs";
+import compression from "compression";
 import express, { type Express } from "express";
 import { errorMiddleware, notFoundHandler } from "./errors.js";
 import { requestLogger } from "./logging.js";
@@ -13,6 +14,7 @@ import { healthRouter } from "./routes/health.js";
 import { openapiRouter } from "./routes/openapi.js";
 import { strictQuery } from "./routes/common.js";
 import { programsRouter } from "./routes/programs.js";
+import { reviewsRouter } from "./routes/reviews.js";
 import { simulationsRouter } from "./routes/simulations.js";
 import { testsRouter } from "./routes/tests.js";
 import type { Services } from "./services.js";
@@ -33,12 +35,23 @@ export function createApp(s: Services): Express {
   app.use(healthRouter(s));
   app.use(openapiRouter(s));
   app.use(programsRouter(s));
+  app.use(reviewsRouter(s));
   app.use(testsRouter(s));
   app.use(draftsRouter(s));
   app.use(decisionsRouter(s));
   app.use(simulationsRouter(s));
   if (existsSync(s.config.editorDir)) {
-    app.use(express.static(s.config.editorDir, { index: "index.html", dotfiles: "ignore", fallthrough: true }));
+    // Compressed (brotli or gzip, as the browser accepts) for the editor only: API answers are small and hot.
+    // Vite names assets by content hash, so they are cached for good; the page itself is revalidated every time.
+    app.use(compression({ threshold: 1024 }));
+    app.use(express.static(s.config.editorDir, {
+      index: "index.html",
+      dotfiles: "ignore",
+      fallthrough: true,
+      setHeaders(res, file) {
+        res.setHeader("Cache-Control", /[\\/]assets[\\/]/.test(file) ? "public, max-age=31536000, immutable" : "no-cache");
+      },
+    }));
   }
   app.use(notFoundHandler);
   app.use(errorMiddleware);

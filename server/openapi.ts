@@ -35,8 +35,9 @@ const ERROR_TEXT: Record<number, string> = {
   404: "unknown program or version",
   409: "conflict with what is stored (the version is already published; a logged decision's version is not served here)",
   413: "body larger than the configured limit",
+  410: "the version was withdrawn (details.reason says why)",
   415: "wrong content type",
-  422: "the policy does not compile, exceeds a size or compile budget (`policy-limit`, a `limit/…` diagnostic), or cannot be evaluated (`policy-unevaluable`); details.diagnostics",
+  422: "the policy does not compile, exceeds a size or compile budget (`policy-limit`, a `limit/…` diagnostic), cannot be evaluated (`policy-unevaluable`), or publishing is refused (`publish-refused`: details.reasons in words); details.diagnostics",
   503: "the server cannot do this now (the store is away: disk full or database unreachable, nothing was decided; or the compile workers are busy: `compile-busy`, `compile-failed`): try again shortly",
 };
 
@@ -163,7 +164,7 @@ function evaluateOps(program: string, entries: Entry[], components: Schema): Rec
         summary: `Decide one ${program} request under a named version`,
         parameters: [versionParam, ...queryParams],
         requestBody: { required: true, content: json(anyVersionBody) },
-        responses: { 200: { description: "the decision (logged)", content: json(ref(decisionName)) }, ...errorResponses(400, 401, 403, 404, 413, 415, 503) },
+        responses: { 200: { description: "the decision (logged)", content: json(ref(decisionName)) }, ...errorResponses(400, 401, 403, 404, 410, 413, 415, 503) },
       },
     },
     [`/v1/programs/${program}/versions/{version}/evaluate-batch`]: {
@@ -239,6 +240,46 @@ export function buildOpenApi(registry: Registry): object {
           parameters: [{ name: "program", in: "path", required: true, schema: { type: "string" } }],
           requestBody: { required: true, content: json(ref("SourceBody")) },
           responses: { 201: { description: "published", content: json(ref("VersionSummary")) }, ...errorResponses(400, 401, 403, 409, 413, 415, 422, 503) },
+        },
+      },
+      "/v1/programs/{program}/reviews": {
+        parameters: [{ name: "program", in: "path", required: true, schema: { type: "string" } }],
+        get: {
+          operationId: "listReviews", summary: "Drafts submitted for review, newest first (selfApproval: no keys configured)",
+          responses: { 200: { description: "reviews", content: json({ type: "object", properties: { reviews: { type: "array" }, selfApproval: { type: "boolean" } } }) }, ...errorResponses(401, 403, 404) },
+        },
+        post: {
+          ...sec("author"), operationId: "submitReview", summary: "Submit a draft for review; a second author approves it (server/publish-review.ts)",
+          requestBody: { required: true, content: json({ type: "object", required: ["source", "note"], properties: { source: { type: "string" }, note: { type: "string" }, tests: { type: "array" }, retroactive: { type: "boolean" }, name: { type: "string" } } }) },
+          responses: { 201: { description: "submitted, with the checks (failing test cases, a past effective date and the decisions it would move)", content: json({ type: "object" }) }, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+        },
+      },
+      "/v1/programs/{program}/reviews/{id}": {
+        parameters: [{ name: "program", in: "path", required: true, schema: { type: "string" } }, { name: "id", in: "path", required: true, schema: { type: "string" } }],
+        get: { operationId: "getReview", summary: "A review with its source and the checks run again now", responses: { 200: { description: "the review", content: json({ type: "object" }) }, ...errorResponses(401, 403, 404) } },
+      },
+      "/v1/programs/{program}/reviews/{id}/approve": {
+        parameters: [{ name: "program", in: "path", required: true, schema: { type: "string" } }, { name: "id", in: "path", required: true, schema: { type: "string" } }],
+        post: {
+          ...sec("author"), operationId: "approveReview", summary: "Approve (another author's key) and publish; a past date needs confirmRetroactive = the affected decisions",
+          requestBody: { required: false, content: json({ type: "object", properties: { confirmRetroactive: { type: "integer", minimum: 0 }, name: { type: "string" } } }) },
+          responses: { 201: { description: "published", content: json(ref("VersionSummary")) }, ...errorResponses(400, 401, 403, 404, 409, 422) },
+        },
+      },
+      "/v1/programs/{program}/reviews/{id}/reject": {
+        parameters: [{ name: "program", in: "path", required: true, schema: { type: "string" } }, { name: "id", in: "path", required: true, schema: { type: "string" } }],
+        post: {
+          ...sec("author"), operationId: "rejectReview", summary: "Send a draft back to its author, with the reason",
+          requestBody: { required: true, content: json({ type: "object", required: ["reason"], properties: { reason: { type: "string" }, name: { type: "string" } } }) },
+          responses: { 200: { description: "rejected", content: json({ type: "object" }) }, ...errorResponses(400, 401, 403, 404, 409) },
+        },
+      },
+      "/v1/programs/{program}/versions/{version}/withdraw": {
+        parameters: [{ name: "program", in: "path", required: true, schema: { type: "string" } }, { name: "version", in: "path", required: true, schema: { type: "string" } }],
+        post: {
+          ...sec("author"), operationId: "withdrawVersion", summary: "Withdraw a version: still readable and explainable, never in force, evaluating under it answers 410",
+          requestBody: { required: true, content: json({ type: "object", required: ["reason"], properties: { reason: { type: "string" }, name: { type: "string" } } }) },
+          responses: { 200: { description: "withdrawn", content: json(ref("VersionSummary")) }, ...errorResponses(400, 401, 403, 404, 409) },
         },
       },
       "/v1/programs/{program}/versions/{version}/tests": {

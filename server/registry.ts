@@ -83,6 +83,18 @@ export class Registry {
     return entry;
   }
 
+  /** Takes a stored version's new state (withdrawn): the one change a published version can undergo. */
+  replace(rec: VersionRecord): Entry {
+    const versions = this.programs.get(rec.program);
+    const existing = versions?.get(rec.version);
+    if (!versions || !existing) return this.add(rec);
+    if (existing.status === rec.status) return existing;
+    const entry = makeEntry(rec);
+    versions.set(rec.version, entry);
+    this.revision++;
+    return entry;
+  }
+
   get(program: string, version: string): Entry | undefined {
     return this.programs.get(program)?.get(version);
   }
@@ -106,9 +118,9 @@ export class Registry {
     return this.programNames().flatMap((p) => this.versions(p));
   }
 
-  /** The version in force on `date` (YYYY-MM-DD). */
+  /** The version in force on `date` (YYYY-MM-DD); a withdrawn version is never in force. */
   resolve(program: string, date: string): Entry | undefined {
-    const versions = this.versions(program);
+    const versions = this.versions(program).filter((v) => v.status !== "withdrawn");
     const id = resolveVersion(
       versions.map((v) => ({ version: v.version, effective: v.effective, ...(v.end ? { end: v.end } : {}) })),
       date,
@@ -143,7 +155,10 @@ export class Registry {
       try {
         const keys = await this.store.listVersionKeys();
         for (const k of keys) {
-          if (this.get(k.program, k.version)) continue;
+          const have = this.get(k.program, k.version);
+          // A version withdrawn elsewhere whose notification was lost: read again.
+          if (have && have.status !== k.status) await this.reload(k.program, k.version);
+          if (have) continue;
           const rec = await this.store.getVersion(k.program, k.version);
           if (rec) {
             this.warm(this.add(rec));
@@ -162,7 +177,8 @@ export class Registry {
     if (!this.store.shared) return;
     this.unlisten = await this.store.onVersionPublished(
       (program, version) => {
-        if (this.get(program, version)) return;
+        // A known version notified again was withdrawn on another replica.
+        if (this.get(program, version)) return void this.reload(program, version);
         void this.lookupFresh(program, version);
       },
       () => {
@@ -176,6 +192,16 @@ export class Registry {
       this.sync().catch((err: unknown) => this.log.warn({ err }, "registry poll failed"));
     }, pollMs);
     this.timer.unref();
+  }
+
+  /** Reads a known version again (its status may have changed). */
+  async reload(program: string, version: string): Promise<void> {
+    try {
+      const rec = await this.store.getVersion(program, version);
+      if (rec) this.replace(rec);
+    } catch (err) {
+      this.log.warn({ err, program, version }, "could not reload a version");
+    }
   }
 
   private async lookupFresh(program: string, version: string): Promise<void> {

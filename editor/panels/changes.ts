@@ -1,8 +1,9 @@
 /**
- * Changes: the draft against any published version, as Monaco's diff editor and as a list in words of the rules
- * (and parameters, tables …) added, removed and changed.
+ * Changes: the draft against a published version (by default the one it replaces: baseline.ts), as Monaco's diff
+ * editor and as a list in words of the rules (and parameters, tables …) added, removed and changed.
  */
 import type { App } from "../app.js";
+import { baselineOption, defaultBaseline } from "../baseline.js";
 import { compareCompiled } from "../changes.js";
 import { clear, h, say } from "../dom.js";
 
@@ -42,9 +43,11 @@ export function createChangesPanel(app: App, root: HTMLElement): ChangesPanel {
     render() {
       const program = app.programs.find((p) => p.program === app.route?.program);
       const versions = program?.versions ?? [];
-      const preferred = app.route?.fresh ? app.route.version : (app.base?.extends ?? app.route?.version);
-      clear(base, [...versions].reverse().map((v) => h("option", { value: v.version, selected: v.version === preferred }, `${v.version} — ${v.title}`)));
+      const preferred = defaultBaseline(app);
+      clear(base, [...versions].reverse().map((v) => h("option", { value: v.version, selected: v.version === preferred?.version }, baselineOption(v.version, v.title, preferred))));
       setPressed(app.ws.diffShown);
+      clear(list);
+      say(status, "");
     },
     async refresh() {
       if (!app.route || !base.value) return;

@@ -26,6 +26,8 @@ function seenFrom(policy: CompiledPolicy, version: string): CompiledPolicy {
 export function createDecisionsPanel(app: App, root: HTMLElement): DecisionsPanel {
   const outcome = h("select", { id: "decisions-outcome" });
   const version = h("select", { id: "decisions-version" });
+  const from = h("input", { id: "decisions-from", type: "date" });
+  const to = h("input", { id: "decisions-to", type: "date" });
   const refresh = h("button", { type: "submit", id: "decisions-refresh" }, "Show");
   const status = h("p", { class: "status", id: "decisions-status", role: "status", "aria-live": "polite", hidden: true });
   const list = h("ol", { class: "cases", id: "decisions-list" });
@@ -34,6 +36,7 @@ export function createDecisionsPanel(app: App, root: HTMLElement): DecisionsPane
   const form = h("form", { class: "form", id: "decisions-form" },
     h("label", { for: "decisions-outcome" }, "Outcome"), outcome,
     h("label", { for: "decisions-version" }, "Version"), version,
+    h("div", { class: "row" }, h("label", { for: "decisions-from" }, "Decided from"), from, h("label", { for: "decisions-to" }, "through"), to),
     h("div", { class: "row" }, refresh),
   );
   root.append(h("p", { class: "intro" }, "Decisions the server made for this program, newest first. Open one to see why it came out as it did."), form, status, list, more, detail);
@@ -62,11 +65,18 @@ export function createDecisionsPanel(app: App, root: HTMLElement): DecisionsPane
     }
     say(status, "Reading the decision log…", "info");
     try {
-      const page = await api.decisions({ program: route.program, outcome: outcome.value, version: version.value, limit: 20, ...(cursor ? { cursor } : {}) });
+      if (from.value && to.value && from.value > to.value) {
+        say(status, `The dates are the wrong way round: ${from.value} is after ${to.value}.`, "error");
+        return;
+      }
+      const page = await api.decisions({
+        program: route.program, outcome: outcome.value, version: version.value, limit: 20,
+        ...(from.value ? { from: from.value } : {}), ...(to.value ? { to: to.value } : {}), ...(cursor ? { cursor } : {}),
+      });
       cursor = page.nextCursor;
       more.hidden = !cursor;
       list.append(...page.items.map((d) => h("li", {},
-        h("button", { type: "button", class: "linklike decision-row", "data-id": d.id, onclick: () => void open(d) },
+        h("button", { type: "button", class: "linklike decision-row", "data-id": d.id, "aria-label": `Explain decision ${requestId(d)} of ${d.decidedAt.slice(0, 16).replace("T", " ")}: ${d.outcome} under ${d.version}`, onclick: () => void open(d) },
           `${d.decidedAt.slice(0, 16).replace("T", " ")} · ${d.version} · `, h("strong", { class: `outcome outcome-${d.outcome}` }, d.outcome), ` · ${requestId(d)}`),
       )));
       const n = list.children.length;
@@ -92,8 +102,8 @@ export function createDecisionsPanel(app: App, root: HTMLElement): DecisionsPane
           again.reproduced
             ? `Explained again with decision date ${date}: the same decision.`
             : `Explained again with decision date ${date}, it comes out differently: ${(again.differences ?? []).join("; ")}.`),
-        renderDecision(app, policy, { ...again.decision, program: again.program, version: again.version, fired: again.decision.fired ?? [], explanation: again.explanation }),
-        h("div", { class: "row" }, h("button", { type: "button", id: "decision-try", onclick: () => app.tryRequest(again.request, date) }, "Open the request in try-it")),
+        renderDecision(app, policy, { ...again.decision, program: again.program, version: again.version, fired: again.decision.fired ?? [], explanation: again.explanation }, { label: `logged ${requestId(d)}` }),
+        h("div", { class: "row" }, h("button", { type: "button", id: "decision-try", onclick: () => app.tryRequest(again.request, date, again.decision.lookups ? { lookups: again.decision.lookups } : {}) }, "Open the request in try-it")),
       );
     } catch (err) {
       clear(detail, h("p", { class: "status", "data-tone": "error" }, inWords(err, "Explaining the decision")));
@@ -104,7 +114,7 @@ export function createDecisionsPanel(app: App, root: HTMLElement): DecisionsPane
     render() {
       const program = app.programs.find((p) => p.program === app.route?.program);
       clear(outcome, h("option", { value: "" }, "any"), (program?.outcomes ?? []).map((o) => h("option", { value: o }, o)));
-      clear(version, h("option", { value: "" }, "any"), (program?.versions ?? []).map((v) => h("option", { value: v.version }, v.version)));
+      clear(version, h("option", { value: "" }, "any"), (program?.versions ?? []).map((v) => h("option", { value: v.version }, `${v.version}${v.status === "withdrawn" ? " (withdrawn)" : ""}`)));
       clear(list);
       clear(detail);
       more.hidden = true;

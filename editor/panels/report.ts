@@ -57,6 +57,8 @@ function transitions(r: SimulationReport): HTMLElement {
 function workload(r: SimulationReport): HTMLElement | string {
   const weeks = Object.entries(r.reviewsPerWeek ?? {}).sort(([a], [b]) => a.localeCompare(b));
   if (!weeks.length) return "";
+  // A flat line at zero says nothing: say it in words (ihs-chs sends nothing to review; its story is fund control).
+  if (weeks.every(([, v]) => v.baseline === 0 && v.candidate === 0)) return h("p", { id: "sim-workload", class: "muted" }, "No request goes to manual review on either side.");
   const W = 400, H = 140, P = 24;
   const max = Math.max(1, ...weeks.flatMap(([, v]) => [v.baseline, v.candidate]));
   const x = (i: number): number => P + (weeks.length === 1 ? 0 : (i * (W - 2 * P)) / (weeks.length - 1));
@@ -80,6 +82,66 @@ function workload(r: SimulationReport): HTMLElement | string {
   );
 }
 
+const money = (n: number): string => `${n < 0 ? "−" : ""}$${Math.abs(Math.round(n)).toLocaleString("en-US")}`;
+
+/**
+ * CHS fund control (engine/simulate/fund-control.ts): per quarter, the funds available, the weekly spending rate,
+ * the week the projected balance goes below zero and the highest priority level the funds cover, on each side; and
+ * a chart of the projected balance week by week (its numbers are the table's, said again in words beside it).
+ */
+function fundControl(r: SimulationReport): HTMLElement | string {
+  const fc = r.fundControl;
+  if (!fc || !fc.quarters.length) return "";
+  const runs = (s: { runsOut: { week: number; start: string } | null }): string => (s.runsOut ? `week ${s.runsOut.week} (${s.runsOut.start})` : "not within the quarter");
+  const table = h("table", { class: "fund", id: "sim-fund-table" },
+    h("caption", {}, "Fund control per quarter (baseline / draft)"),
+    h("thead", {}, h("tr", {},
+      h("th", { scope: "col" }, "quarter"), h("th", { scope: "col" }, "funds available"), h("th", { scope: "col" }, "weekly spending rate"),
+      h("th", { scope: "col" }, "funds run out"), h("th", { scope: "col" }, "highest priority covered"))),
+    h("tbody", {}, fc.quarters.map((q) => h("tr", {},
+      h("th", { scope: "row" }, q.quarter),
+      h("td", { class: "num" }, money(q.candidate.totalFundsAvailable)),
+      h("td", { class: "num" }, money(q.candidate.weeklySpendingRate)),
+      h("td", {}, `${runs(q.baseline)} / ${runs(q.candidate)}`),
+      h("td", { class: "num" }, `${q.baseline.highestPriorityCovered} / ${q.candidate.highestPriorityCovered}`),
+    ))),
+  );
+  // The chart: projected balance per week, quarter after quarter; below the zero line the funds have run out.
+  const points = fc.quarters.flatMap((q) => q.baseline.weeks.map((w, i) => ({ q: q.quarter, week: w.week, base: w.projectedBalance, cand: q.candidate.weeks[i]?.projectedBalance ?? w.projectedBalance })));
+  const W = 400, H = 150, P = 28;
+  const values = points.flatMap((p) => [p.base, p.cand, 0]);
+  const max = Math.max(...values), min = Math.min(...values);
+  const x = (i: number): number => P + (points.length <= 1 ? 0 : (i * (W - 2 * P)) / (points.length - 1));
+  const y = (v: number): number => H - P - ((v - min) * (H - 2 * P)) / (max - min || 1);
+  const segments = (key: "base" | "cand", cls: string): SVGElement[] =>
+    fc.quarters.map((q) => svg("polyline", { class: cls, fill: "none", points: points.map((p, i) => [p, i] as const).filter(([p]) => p.q === q.quarter).map(([p, i]) => `${x(i)},${y(p[key])}`).join(" ") }));
+  const s = fc.summary;
+  const words = `Projected CHS balance week by week over ${fc.quarters.length} quarter${fc.quarters.length === 1 ? "" : "s"}. ` +
+    fc.quarters.map((q) => `${q.quarter}: ${money(q.candidate.totalFundsAvailable)} available, ${money(q.candidate.weeklySpendingRate)} a week; under the baseline the funds ${q.baseline.runsOut ? `run out in week ${q.baseline.runsOut.week}` : "last the quarter"} and cover priority levels up to ${q.baseline.highestPriorityCovered}; under the draft they ${q.candidate.runsOut ? `run out in week ${q.candidate.runsOut.week}` : "last the quarter"} and cover levels up to ${q.candidate.highestPriorityCovered}.`).join(" ") +
+    ` Obligations: ${money(s.baseline.obligations)} under the baseline, ${money(s.candidate.obligations)} under the draft.`;
+  const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-labelledby": "sim-fund-text", id: "sim-fund-chart" },
+    svg("line", { x1: P, y1: y(0), x2: W - P, y2: y(0), class: "axis zero" }),
+    svg("text", { x: 2, y: P - 8, class: "tick" }, document.createTextNode(money(max))),
+    svg("text", { x: 2, y: y(0) - 2, class: "tick" }, document.createTextNode("$0")),
+    svg("text", { x: 2, y: H - P + 12, class: "tick" }, document.createTextNode(money(min))),
+    ...fc.quarters.map((q) => {
+      const i = points.findIndex((p) => p.q === q.quarter);
+      return svg("text", { x: x(i), y: H - 4, class: "tick" }, document.createTextNode(q.quarter));
+    }),
+    ...segments("base", "base"),
+    ...segments("cand", "cand"),
+  );
+  return h("section", { class: "fund-control", id: "sim-fund" },
+    h("h3", {}, "Fund control"),
+    h("figure", { class: "workload" },
+      h("figcaption", {}, "Projected balance per week ", h("span", { class: "legend base" }, "baseline"), " ", h("span", { class: "legend cand" }, "draft")),
+      chart,
+      h("p", { id: "sim-fund-text", class: "muted" }, words),
+    ),
+    table,
+  );
+}
+
 function cost(r: SimulationReport): HTMLElement | string {
   const c = r.cost as Record<string, unknown> | undefined;
   if (!c || typeof c !== "object") return "";
@@ -99,7 +161,7 @@ function cost(r: SimulationReport): HTMLElement | string {
   );
 }
 
-function changed(app: App, r: SimulationReport, jobId?: string): HTMLElement | string {
+function changed(app: App, r: SimulationReport, jobId?: string, compare?: (c: ChangedRequest) => void): HTMLElement | string {
   const items = Array.isArray(r.changed) ? r.changed : ((r.changed as { first?: readonly ChangedRequest[] } | undefined)?.first ?? []);
   const total = Array.isArray(r.changed) ? items.length : ((r.changed as { total?: number } | undefined)?.total ?? items.length);
   if (!items.length) return h("p", { id: "sim-changed" }, "No request is decided differently.");
@@ -112,7 +174,8 @@ function changed(app: App, r: SimulationReport, jobId?: string): HTMLElement | s
     return h("li", {},
       h("code", {}, String(id)), c.date ? h("span", { class: "muted" }, ` ${c.date}`) : "", ` ${c.baseline.outcome} → `, h("strong", {}, c.candidate.outcome), " ",
       h("span", { class: "muted" }, `(${codes(c.baseline) || "–"} → ${codes(c.candidate) || "–"})`), " ",
-      c.request !== undefined ? h("button", { type: "button", class: "linklike", onclick: () => app.tryRequest(c.request, c.date) }, "Open in try-it") : "",
+      c.request !== undefined && compare ? h("button", { type: "button", class: "linklike compare", "aria-label": `Why did ${String(id)} change? Both decisions side by side`, onclick: () => compare(c) }, "Why?") : "", " ",
+      c.request !== undefined ? h("button", { type: "button", class: "linklike try", "aria-label": `Open ${String(id)} in try-it`, onclick: () => app.tryRequest(c.request, c.date) }, "Open in try-it") : "",
     );
   };
   const list = h("ul", { class: "changed" }, items.map(item));
@@ -147,9 +210,9 @@ function neverFired(r: SimulationReport): HTMLElement | string {
   return h("section", {}, h("h3", {}, "Rules that never fired"), shown.map(([k, l]) => h("p", {}, `${k}: `, (l as unknown[]).map((x) => String(typeof x === "object" && x ? ((x as { rule?: string }).rule ?? JSON.stringify(x)) : x)).join(", "))));
 }
 
-export function renderReport(app: App, r: SimulationReport, baseline: string, jobId?: string): HTMLElement {
+export function renderReport(app: App, r: SimulationReport, baseline: string, jobId?: string, compare?: (c: ChangedRequest) => void): HTMLElement {
   return h("div", { class: "report" },
-    h("p", {}, `${fmt(r.total)} requests, baseline ${r.baseline.version ?? baseline} against the draft.${r.invalid?.count ? ` ${fmt(r.invalid.count)} requests that break the request schema were left out.` : ""}`),
-    shares(r), transitions(r), workload(r), cost(r), changed(app, r, jobId), neverFired(r),
+    h("p", { id: "sim-summary" }, `${fmt(r.total)} requests, baseline ${r.baseline.version ?? baseline} against the draft.${r.invalid?.count ? ` ${fmt(r.invalid.count)} requests that break the request schema were left out.` : ""}`),
+    shares(r), transitions(r), workload(r), fundControl(r), cost(r), changed(app, r, jobId, compare), neverFired(r),
   );
 }

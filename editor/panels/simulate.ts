@@ -3,9 +3,13 @@
  * (DESIGN.md: POST /v1/simulations, GET /v1/simulations/:id), with a progress bar, then the summary: outcome shares
  * side by side, the transition matrix, review workload per week, cost, and the changed requests.
  */
-import { ApiError, api, inWords, type SimulationJob } from "../api.js";
-import type { App } from "../app.js";
+import type { CompiledPolicy } from "../../dsl/index.js";
+import { createEvaluator } from "../../engine/index.js";
+import { ApiError, api, inWords, type ChangedRequest, type SimulationJob } from "../api.js";
+import { routeKey, type App } from "../app.js";
+import { baselineOption, defaultBaseline } from "../baseline.js";
 import { clear, h, say } from "../dom.js";
+import { differingConditions, renderDecision } from "./decision.js";
 import { renderReport } from "./report.js";
 
 export interface SimulatePanel {
@@ -25,7 +29,7 @@ export function createSimulatePanel(app: App, root: HTMLElement): SimulatePanel 
   const report = h("div", { id: "sim-report" });
   const form = h("form", { class: "form", id: "sim-form" },
     h("label", { for: "sim-set" }, "Requests"), sets,
-    h("label", { for: "sim-baseline" }, "Baseline (published)"), baseline,
+    h("label", { for: "sim-baseline" }, "Baseline: the draft is compared with"), baseline,
     params,
     h("div", { class: "row" }, run, cancel),
   );
@@ -33,6 +37,10 @@ export function createSimulatePanel(app: App, root: HTMLElement): SimulatePanel 
 
   let job: string | undefined;
   let polling = 0;
+  /** The route the report on screen belongs to: another program or version clears it. */
+  let shownFor: string | undefined;
+  /** What the report on screen compared: the baseline version and the draft as simulated (with its overrides). */
+  let ran: { baseline: string; candidate: CompiledPolicy; params: Record<string, unknown> } | undefined;
 
   cancel.addEventListener("click", () => {
     if (job) void api.cancelSimulation(job).catch(() => undefined);
@@ -63,6 +71,7 @@ export function createSimulatePanel(app: App, root: HTMLElement): SimulatePanel 
     }
     clear(report);
     const overrides = paramOverrides();
+    ran = { baseline: baseline.value, candidate: analysis.compiled, params: overrides };
     try {
       const started = await api.simulate({
         program: app.route.program,
@@ -98,16 +107,63 @@ export function createSimulatePanel(app: App, root: HTMLElement): SimulatePanel 
     if (active) say(status, j.status === "queued" ? "Waiting for the server…" : `Running… ${pct}%`, "info");
     else if (j.status === "done" && j.report) {
       say(status, `Done: ${j.report.total.toLocaleString("en-US")} requests replayed.`, "ok");
-      clear(report, renderReport(app, j.report, baseline.value, j.id));
+      clear(report, renderReport(app, j.report, ran?.baseline ?? baseline.value, j.id, (c) => void compare(c)));
     } else if (j.status === "cancelled") say(status, "Cancelled.", "info");
     else if (j.status === "failed") say(status, `The simulation failed: ${typeof j.error === "string" ? j.error : (j.error?.message ?? "no reason given")}.`, "error");
+  }
+
+  /** A changed request, decided under the baseline and under the draft side by side, differing conditions marked. */
+  async function compare(c: ChangedRequest): Promise<void> {
+    const route = app.route;
+    if (!route || !ran || c.request === undefined) return;
+    let box = report.querySelector<HTMLElement>("#sim-compare");
+    if (!box) {
+      box = h("section", { id: "sim-compare", class: "compare", "aria-label": "One changed request, before and after" });
+      report.querySelector("#sim-changed")?.before(box);
+    }
+    clear(box, h("p", { class: "muted" }, "Deciding the request under both versions…"));
+    try {
+      const base = (await app.detail(route.program, ran.baseline, true)).compiled;
+      if (!base) throw new Error(`${ran.baseline} has no compiled policy`);
+      const opts = { explain: true, ...(c.date ? { decisionDate: c.date.slice(0, 10) } : {}) };
+      const before = createEvaluator(base).evaluate(c.request, opts);
+      const after = createEvaluator(ran.candidate, { parameters: ran.params }).evaluate(c.request, opts);
+      const diff = differingConditions(before, after);
+      const id = String(c.id ?? "");
+      clear(box,
+        h("h3", {}, `Why ${id || "this request"} changed: ${before.outcome} under ${ran.baseline}, ${after.outcome} under the draft`),
+        h("p", { class: "muted" }, `${diff.b.size || diff.a.size} condition${(diff.b.size || diff.a.size) === 1 ? "" : "s"} came out differently (marked “differs”).`),
+        h("div", { class: "side-by-side" },
+          h("div", { class: "side", "data-side": "baseline" }, h("h4", {}, `Baseline ${ran.baseline}`), renderDecision(app, base, before, { differing: diff.a, label: `baseline ${ran.baseline}` })),
+          h("div", { class: "side", "data-side": "draft" }, h("h4", {}, "Draft"), renderDecision(app, ran.candidate, after, { differing: diff.b, label: "draft" })),
+        ),
+        h("div", { class: "row" }, h("button", { type: "button", id: "sim-compare-try", onclick: () => app.tryRequest(c.request, c.date?.slice(0, 10)) }, "Open the compared request in try-it")),
+      );
+      box.scrollIntoView({ block: "nearest" });
+    } catch (err) {
+      clear(box, h("p", { class: "status", "data-tone": "error" }, inWords(err, "Comparing the request")));
+    }
   }
 
   return {
     render() {
       const program = app.programs.find((p) => p.program === app.route?.program);
-      const preferred = app.base?.extends ?? app.route?.version;
-      clear(baseline, [...(program?.versions ?? [])].reverse().map((v) => h("option", { value: v.version, selected: v.version === preferred }, v.version)));
+      const key = app.route ? routeKey(app.route) : undefined;
+      if (key !== shownFor) {
+        // Another program or version: the report on screen, and any run still polling, belong to the old one.
+        shownFor = key;
+        polling++;
+        ran = undefined;
+        clear(report);
+        say(status, "");
+        progress.hidden = true;
+        cancel.hidden = true;
+        run.disabled = false;
+      }
+      const preferred = defaultBaseline(app);
+      const current = baseline.value && key === baseline.dataset.route ? baseline.value : preferred?.version;
+      baseline.dataset.route = key ?? "";
+      clear(baseline, [...(program?.versions ?? [])].reverse().map((v) => h("option", { value: v.version, selected: v.version === current }, baselineOption(v.version, v.title, preferred))));
       const ps = app.ws.analysis?.outline.parameters ?? [];
       clear(params, h("legend", {}, ps.length ? "Parameters (change a value to simulate it)" : "This policy has no parameters to vary"),
         ps.map((p) => {

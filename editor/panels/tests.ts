@@ -6,7 +6,7 @@
 import { api, apiKey, inWords } from "../api.js";
 import type { App } from "../app.js";
 import { clear, h, say } from "../dom.js";
-import { casesToSave, casesToYaml, runCases, type CaseResult } from "../test-cases.js";
+import { caseFromDecision, casesToSave, casesToYaml, runCases, type CaseResult } from "../test-cases.js";
 import { renderDecision } from "./decision.js";
 
 export interface TestsPanel {
@@ -35,8 +35,21 @@ export function createTestsPanel(app: App, root: HTMLElement): TestsPanel {
     list,
   );
 
+  /** A failing case's expectation becomes what the draft decides (the author judged the new result right). */
+  const accept = (i: number, decision: NonNullable<CaseResult["decision"]>): void => {
+    const c = app.testCases[i];
+    if (!c) return;
+    const fresh = caseFromDecision(c.name, c.request, decision, c.decisionDate ? String(c.decisionDate) : undefined);
+    app.testCases[i] = { ...c, want: fresh.want, added: true };
+    void panel.run();
+  };
+
   const renderCases = (results?: readonly CaseResult[]): void => {
-    clear(list, app.testCases.map((c, i) => {
+    // Failing cases first, so that none hides among the passing ones.
+    const order = app.testCases.map((_, i) => i);
+    if (results) order.sort((a, b) => Number(results[a]?.passed ?? true) - Number(results[b]?.passed ?? true) || a - b);
+    clear(list, order.map((i) => {
+      const c = app.testCases[i]!;
       const r = results?.[i];
       const policy = app.ws.analysis?.latest?.compiled;
       return h("li", { class: r ? (r.passed ? "pass" : "fail") : "" },
@@ -44,9 +57,10 @@ export function createTestsPanel(app: App, root: HTMLElement): TestsPanel {
         h("span", { class: "case-name" }, c.name), c.added ? h("span", { class: "tag" }, "added") : "",
         r && !r.passed ? h("ul", { class: "problems-list" }, r.problems.map((p) => h("li", {}, p))) : "",
         h("div", { class: "row small" },
-          h("button", { type: "button", class: "linklike", onclick: () => app.tryRequest(c.request, c.decisionDate ? String(c.decisionDate) : undefined) }, "Open in try-it"),
+          h("button", { type: "button", class: "linklike", "aria-label": `Open “${c.name}” in try-it`, onclick: () => app.tryRequest(c.request, c.decisionDate ? String(c.decisionDate) : undefined, c.history ? { history: c.history } : {}) }, "Open in try-it"),
+          r && !r.passed && r.decision ? h("button", { type: "button", class: "linklike accept", "aria-label": `Accept the draft's decision as what “${c.name}” expects`, onclick: () => accept(i, r.decision!) }, "Accept the new result") : "",
         ),
-        r?.decision && policy ? h("details", {}, h("summary", {}, `Decision: ${r.decision.outcome}`), renderDecision(app, policy, r.decision)) : "",
+        r?.decision && policy ? h("details", {}, h("summary", {}, `Decision: ${r.decision.outcome}`), renderDecision(app, policy, r.decision, { label: `“${c.name}”` })) : "",
       );
     }));
   };

@@ -1,10 +1,17 @@
 /**
  * Try it: a request (JSON, checked against the program's request schema by Monaco's JSON language, with completion
  * of its fields) evaluated under the draft in the browser, with the decision and its explanation.
+ *
+ * A policy that detects duplicates (`duplicateOf`) needs the claims decided before: the panel then shows an editable
+ * list of earlier claims (a test case's `history`, or the accepted claims of the server's decision log, read with
+ * "Earlier claims from the log"), decided first exactly as the tests and the server do (engine caseContext), so the
+ * decision shown is the one the server would give. A decision opened from the log keeps what `duplicateOf` was told.
  */
 import type { editor } from "monaco-editor/editor/editor.api";
 import type { CompiledPolicy } from "../../dsl/index.js";
-import { createEvaluator, type Decision, type Evaluator } from "../../engine/index.js";
+import { createEvaluator, detectsDuplicates, type Decision, type Evaluator } from "../../engine/index.js";
+import { caseContext } from "../../engine/test-cases.js";
+import { api, inWords } from "../api.js";
 import type { App } from "../app.js";
 import { clear, h, say } from "../dom.js";
 import { jsonDefaults, monaco } from "../monaco.js";
@@ -13,10 +20,20 @@ import { renderDecision } from "./decision.js";
 
 const REQUEST_URI = "inmemory://try/request.json";
 
+/** What a request is decided with besides itself: earlier claims, or the lookups a logged decision saw. */
+export interface TryContext {
+  readonly history?: readonly unknown[];
+  readonly lookups?: Readonly<Record<string, string | null>>;
+}
+
 export interface TryIt {
-  load(request: unknown, decisionDate?: string): void;
+  /** Forgets the last decision (another program or version was opened). */
+  reset(): void;
+  load(request: unknown, decisionDate?: string, ctx?: TryContext): void;
   evaluate(): Promise<void>;
   setSchema(schema: object | undefined): void;
+  /** Shows the earlier-claims list when the policy detects duplicates. */
+  setPolicy(policy: CompiledPolicy | undefined): void;
   refreshExamples(): void;
 }
 
@@ -29,11 +46,19 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
   const result = h("div", { class: "result", id: "try-result", "aria-live": "polite" });
   let last: { policy: CompiledPolicy; request: unknown; decision: Decision } | undefined;
   let evaluator: Evaluator | undefined;
+  let lookups: Readonly<Record<string, string | null>> | undefined;
+  const history = h("textarea", { id: "try-history", rows: 5, spellcheck: false, placeholder: "[ ] — earlier claims as a JSON list, decided before the request" });
+  const historyNote = h("p", { class: "muted", id: "try-history-note" });
+  const fromLog = h("button", { type: "button", id: "try-history-log" }, "Earlier claims from the log");
+  const historyBox = h("div", { id: "try-history-box", hidden: true },
+    h("label", { for: "try-history", class: "block" }, "Earlier claims (this policy detects duplicates)"), history,
+    h("div", { class: "row small" }, fromLog), historyNote);
 
   const addCase = h("button", { type: "button", id: "try-add-case", disabled: true, onclick: () => {
     if (!last) return;
     const name = `${last.decision.outcome}: ${summarize(last.request)}`;
-    app.addTestCase(caseFromDecision(name, last.request, last.decision, date.value || undefined));
+    const earlier = history.value.trim() ? (JSON.parse(history.value) as unknown[]) : [];
+    app.addTestCase({ ...caseFromDecision(name, last.request, last.decision, date.value || undefined), ...(earlier.length ? { history: earlier } : {}) });
     say(status, `Added “${name}” to the tests (see the Tests tab).`, "ok");
   } }, "Add as test case");
 
@@ -44,6 +69,7 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
     ),
     h("label", { id: "try-request-label", class: "block" }, "Request (JSON)"),
     host,
+    historyBox,
     h("div", { class: "row" },
       h("label", { for: "try-date" }, "Decision date "), date,
       h("button", { type: "button", id: "try-evaluate", class: "primary", onclick: () => void tryIt.evaluate() }, "Evaluate"),
@@ -62,19 +88,59 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
     folding: false,
     fontSize: 12,
     scrollBeyondLastLine: false,
-    ariaLabel: "Request (JSON). Ctrl+Enter evaluates it.",
+    ariaLabel: "Request (JSON). Ctrl+Enter evaluates it; Tab moves on.",
+    tabFocusMode: true,
+    acceptSuggestionOnEnter: "off",
     fixedOverflowWidgets: true,
   });
   ed.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, () => void tryIt.evaluate());
   examples.addEventListener("change", () => {
     const c = app.testCases[Number(examples.value)];
-    if (c) tryIt.load(c.request, c.decisionDate ? String(c.decisionDate) : undefined);
+    if (c) tryIt.load(c.request, c.decisionDate ? String(c.decisionDate) : undefined, c.history ? { history: c.history } : {});
   });
+  history.addEventListener("input", () => {
+    lookups = undefined;
+    historyNote.textContent = "";
+  });
+  fromLog.addEventListener("click", () => void (async () => {
+    const route = app.route;
+    if (!route) return;
+    historyNote.textContent = "Reading the decision log…";
+    try {
+      // The newest thousand decisions, oldest first: the engine works out which of them were accepted.
+      const items = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 2; page++) {
+        const p = await api.decisions({ program: route.program, limit: 500, ...(cursor ? { cursor } : {}) });
+        items.push(...p.items);
+        cursor = p.nextCursor;
+        if (!cursor) break;
+      }
+      history.value = JSON.stringify(items.reverse().map((d) => d.request), null, 1);
+      lookups = undefined;
+      historyNote.textContent = `${items.length} decided claim${items.length === 1 ? "" : "s"} from the server's log, oldest first.`;
+    } catch (err) {
+      historyNote.textContent = inWords(err, "Reading the decision log");
+    }
+  })());
 
   const tryIt: TryIt = {
-    load(request, decisionDate) {
+    reset() {
+      last = undefined;
+      lookups = undefined;
+      history.value = "";
+      historyNote.textContent = "";
+      evaluator = undefined;
+      addCase.disabled = true;
+      clear(result);
+      say(status, "");
+    },
+    load(request, decisionDate, ctx = {}) {
       model.setValue(JSON.stringify(request, null, 2));
       date.value = decisionDate ?? "";
+      history.value = ctx.history?.length ? JSON.stringify(ctx.history, null, 1) : "";
+      lookups = ctx.lookups;
+      historyNote.textContent = ctx.lookups ? `Decided with what duplicateOf told the server then (${Object.keys(ctx.lookups).length} lookup${Object.keys(ctx.lookups).length === 1 ? "" : "s"}); edit the list to decide with other earlier claims.` : "";
     },
     async evaluate() {
       let request: unknown;
@@ -92,6 +158,18 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
         return;
       }
       if (evaluator?.hash !== policy.hash) evaluator = createEvaluator(policy);
+      historyBox.hidden = !detectsDuplicates(policy);
+      let earlier: unknown[] = [];
+      if (!historyBox.hidden && history.value.trim()) {
+        try {
+          const v: unknown = JSON.parse(history.value);
+          if (!Array.isArray(v)) throw new Error("it must be a list: [ {…}, {…} ]");
+          earlier = v;
+        } catch (e) {
+          say(status, `The earlier claims are not a JSON list: ${(e as Error).message}`, "error");
+          return;
+        }
+      }
       const issues = evaluator.validate(request);
       if (issues.length) {
         clear(result, h("ul", { class: "issues" }, issues.map((i) => h("li", {}, h("code", {}, i.path), ` ${i.message}`))));
@@ -99,11 +177,19 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
         addCase.disabled = true;
         return;
       }
-      const decision = evaluator.evaluate(request, { explain: true, ...(date.value ? { decisionDate: date.value } : {}) });
+      const decisionDate = date.value || undefined;
+      // The same context the tests and the server use: earlier claims decided first, or the logged lookups.
+      const ctx = lookups && !earlier.length
+        ? { explain: true, ...(decisionDate ? { decisionDate } : {}), findAccepted: (key: string) => lookups?.[key] ?? undefined }
+        : caseContext(evaluator, { name: "try-it", request, history: earlier, want: { outcome: "" }, ...(decisionDate ? { decisionDate } : {}) }, true);
+      const decision = evaluator.evaluate(request, ctx);
       last = { policy, request, decision };
       addCase.disabled = false;
       say(status, `Decided by the draft: ${decision.outcome}.`, "ok");
-      clear(result, renderDecision(app, policy, decision));
+      clear(result, renderDecision(app, policy, decision, { label: "try-it" }));
+    },
+    setPolicy(policy) {
+      historyBox.hidden = !policy || !detectsDuplicates(policy);
     },
     setSchema(schema) {
       jsonDefaults.setDiagnosticsOptions({

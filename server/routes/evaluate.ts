@@ -15,6 +15,7 @@ import {
 } from "../body.js";
 import { AppError, badRequest, errorBody, notFound } from "../errors.js";
 import { evaluateOne, keyOf, todayUtc, type EvalOptions, type Evaluated } from "../evaluate.js";
+import { refuseWithdrawn } from "../publish-review.js";
 import { isAcceptedTwice } from "../store/sql-store.js";
 import { isStoreUnavailable } from "../store/unavailable.js";
 import type { Entry } from "../registry.js";
@@ -219,6 +220,7 @@ export function evaluateRouter(s: Services): Router {
     const startedAt = performance.now();
     requireContentType(req);
     const entry = await findVersion(s, param(req, "program"), param(req, "version"));
+    refuseWithdrawn(entry);
     const opts = evalOptions(s, req, true);
     const request = await readJson(req, s.config.bodyLimit);
     const ev = await decideAndLog(s, entry, request, { ...opts, startedAt });
@@ -257,6 +259,7 @@ export function evaluateRouter(s: Services): Router {
     const type = requireContentType(req, NDJSON_TYPES);
     const ndjson = NDJSON_TYPES.includes(type);
     const entry = await findVersion(s, param(req, "program"), param(req, "version"));
+    refuseWithdrawn(entry);
     const opts = evalOptions(s, req, false);
     let chunks: AsyncIterable<BatchItem[] | OverLimit> | Iterable<BatchItem[]>;
     if (ndjson) {

@@ -2,7 +2,9 @@
  * The registry over HTTP:
  *   GET  /v1/programs                                  programs with their versions (any role)
  *   GET  /v1/programs/:program/versions/:version       source, metadata, compiled hash (?include=compiled)
- *   POST /v1/programs/:program/versions                publish `{ source, tests? }` (author): 201, 409, 422
+ *   POST /v1/programs/:program/versions                publish `{ source, tests?, note? }` (author, no keys configured
+ *                                                      only: self-approved; otherwise through reviews.ts): 201, 403, 409, 422
+ *   POST /v1/programs/:program/versions/:version/withdraw   `{ reason }` (author): no longer in force, still readable
  *   POST /v1/compile                                   `{ program?, source }` → diagnostics, compiled (author)
  */
 import { Router } from "express";
@@ -11,6 +13,7 @@ import { requireRole } from "../auth.js";
 import { readJson, requireObject } from "../body.js";
 import { assertEvaluable, compileSource, compileSourceToText } from "../compile-steps.js";
 import { AppError, badRequest } from "../errors.js";
+import { directPublish, personOf } from "../publish-review.js";
 import type { Entry } from "../registry.js";
 import type { Services } from "../services.js";
 import { findVersion, MAX_ID, param, queryString } from "./common.js";
@@ -27,6 +30,8 @@ export function summary(e: Entry): Record<string, unknown> {
     origin: e.origin,
     hash: e.hash,
     publishedAt: e.publishedAt,
+    ...(e.review ? { review: e.review } : {}),
+    ...(e.withdrawn ? { withdrawn: e.withdrawn } : {}),
   };
 }
 
@@ -124,6 +129,7 @@ export function programsRouter(s: Services): Router {
     };
     if (s.registry.get(program, compiled.version)) throw exists();
     await assertEvaluable(s, compiled, tests ?? []);
+    const review = await directPublish(s, req, compiled, tests, body);
     // The primary key decides between concurrent publishes, on this replica or another.
     const inserted = await s.store.insertVersion({
       program,
@@ -135,6 +141,7 @@ export function programsRouter(s: Services): Router {
       ...(compiled.end ? { end: compiled.end } : {}),
       origin: "api",
       ...(tests ? { tests } : {}),
+      review,
     });
     if (!inserted) {
       await s.registry.lookup(program, compiled.version).catch(() => undefined);
@@ -145,6 +152,27 @@ export function programsRouter(s: Services): Router {
     req.log.info({ program, version: entry.version, hash: entry.hash }, "version published");
     res.status(201).location(`/v1/programs/${encodeURIComponent(program)}/versions/${encodeURIComponent(entry.version)}`);
     res.json({ program, ...summary(entry), diagnostics });
+  });
+
+  r.post("/v1/programs/:program/versions/:version/withdraw", author, async (req, res) => {
+    const entry = await findVersion(s, param(req, "program"), param(req, "version"));
+    const body = requireObject(await readJson(req, s.config.bodyLimit));
+    const reason = typeof body.reason === "string" ? body.reason.trim() : "";
+    if (!reason || reason.length > 2000) {
+      throw badRequest("invalid-body", "say why the version is withdrawn", { errors: [{ path: "/reason", message: "must be a non-empty string of at most 2000 characters" }] });
+    }
+    if (entry.status === "withdrawn") {
+      throw new AppError(409, "version-withdrawn", `version \`${entry.version}\` of \`${entry.program}\` is already withdrawn`, { withdrawn: entry.withdrawn });
+    }
+    const info = { at: new Date().toISOString(), by: personOf(s, req, body.name), reason };
+    if (!(await s.store.withdrawVersion(entry.program, entry.version, info))) {
+      await s.registry.reload(entry.program, entry.version);
+      throw new AppError(409, "version-withdrawn", `version \`${entry.version}\` of \`${entry.program}\` is already withdrawn`);
+    }
+    const rec = await s.store.getVersion(entry.program, entry.version);
+    const now = s.registry.replace(rec!);
+    req.log.info({ program: now.program, version: now.version, hash: now.hash, by: info.by, reason }, "version withdrawn");
+    res.json({ program: now.program, ...summary(now) });
   });
 
   return r;

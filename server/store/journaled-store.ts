@@ -13,7 +13,8 @@ import { DecisionJournal, type Segment } from "./journal.js";
 import type { SqlStore } from "./sql-store.js";
 import { StoreUnavailableError } from "./unavailable.js";
 import type {
-  AcceptedKey, DecisionPage, DecisionQuery, DecisionRecord, DraftRecord, NewVersion, Store, TestsRecord, VersionRecord,
+  AcceptedKey, DecisionPage, DecisionQuery, DecisionRecord, DraftRecord, NewVersion, Person, ReviewRecord, Store, TestsRecord,
+  VersionRecord, WithdrawInfo,
 } from "./types.js";
 
 /** Decisions journaled together, as their JSON texts. */
@@ -293,7 +294,7 @@ export class JournaledStore implements Store {
     return this.inner.listVersions();
   }
 
-  listVersionKeys(): Promise<{ program: string; version: string; hash: string }[]> {
+  listVersionKeys(): Promise<{ program: string; version: string; hash: string; status: string }[]> {
     return this.inner.listVersionKeys();
   }
 
@@ -331,6 +332,32 @@ export class JournaledStore implements Store {
 
   deleteDraft(program: string, name: string): Promise<boolean> {
     return this.inner.deleteDraft(program, name);
+  }
+
+  insertReview(r: ReviewRecord): Promise<void> {
+    return this.inner.insertReview(r);
+  }
+
+  getReview(program: string, id: string): Promise<ReviewRecord | undefined> {
+    return this.inner.getReview(program, id);
+  }
+
+  listReviews(program: string): Promise<ReviewRecord[]> {
+    return this.inner.listReviews(program);
+  }
+
+  decideReview(program: string, id: string, status: "published" | "rejected", by: Person, reason?: string): Promise<boolean> {
+    return this.inner.decideReview(program, id, status, by, reason);
+  }
+
+  withdrawVersion(program: string, version: string, info: WithdrawInfo): Promise<boolean> {
+    return this.inner.withdrawVersion(program, version, info);
+  }
+
+  /** Reads the log: after the journaled backlog, like every read. */
+  async decisionDates(program: string): Promise<{ version: string; date: string }[]> {
+    await this.settled();
+    return this.inner.decisionDates(program);
   }
 
   /**

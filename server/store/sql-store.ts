@@ -5,6 +5,9 @@
  *    `compiled` is kept as text so its bytes (and therefore its hash) survive the round trip unchanged.
  *  - version_tests: a version's test cases (JSON text), replaceable, unlike the version itself.
  *  - drafts: drafts shared through the server, one per program and name, with a revision against lost updates.
+ *  - reviews: drafts submitted for review (source, tests, change note, who and when); approving one publishes it.
+ *    versions.review keeps who submitted and approved a version, versions.withdrawn who withdrew it and why (JSON
+ *    text; added columns, so older databases gain them on start).
  *  - decisions: the decision log; `seq` orders it and pages it, `id` is the public decision id,
  *    `dup_key` holds the duplicate-detection key of accepted requests (usms-claim), unique per program.
  *    `request` and `decision` are `json`, not `jsonb`: the log is written on every evaluation and read rarely, and
@@ -14,7 +17,8 @@
 import type { CompiledPolicy } from "../../dsl/index.js";
 import type { Db, Queryable } from "./db.js";
 import type {
-  AcceptedKey, DecisionPage, DecisionQuery, DecisionRecord, DraftRecord, NewVersion, Store, TestsRecord, VersionRecord,
+  AcceptedKey, DecisionPage, DecisionQuery, DecisionRecord, DraftRecord, NewVersion, Person, ReviewInfo, ReviewRecord, Store,
+  TestsRecord, VersionRecord, WithdrawInfo,
 } from "./types.js";
 
 export const VERSION_CHANNEL = "precept_versions";
@@ -50,6 +54,23 @@ const SCHEMA = [
      revision   integer     NOT NULL,
      updated_at timestamptz NOT NULL DEFAULT now(),
      PRIMARY KEY (program, name))`,
+  `ALTER TABLE versions ADD COLUMN IF NOT EXISTS review text`,
+  `ALTER TABLE versions ADD COLUMN IF NOT EXISTS withdrawn text`,
+  `CREATE TABLE IF NOT EXISTS reviews (
+     id           text        PRIMARY KEY,
+     program      text        NOT NULL,
+     version      text        NOT NULL,
+     source       text        NOT NULL,
+     tests        text,
+     note         text        NOT NULL,
+     retroactive  boolean     NOT NULL DEFAULT false,
+     status       text        NOT NULL DEFAULT 'pending',
+     submitted_by text        NOT NULL,
+     submitted_at timestamptz NOT NULL DEFAULT now(),
+     decided_by   text,
+     decided_at   timestamptz,
+     reason       text)`,
+  `CREATE INDEX IF NOT EXISTS reviews_program ON reviews (program, submitted_at)`,
   `CREATE TABLE IF NOT EXISTS decisions (
      seq         bigserial   PRIMARY KEY,
      id          text        NOT NULL UNIQUE,
@@ -101,7 +122,42 @@ interface VersionRow {
   status: string;
   origin: string;
   published_at: Date | string;
+  review: string | null;
+  withdrawn: string | null;
 }
+
+interface ReviewRow {
+  id: string;
+  program: string;
+  version: string;
+  source: string;
+  tests: string | null;
+  note: string;
+  retroactive: boolean;
+  status: ReviewRecord["status"];
+  submitted_by: string;
+  submitted_at: Date | string;
+  decided_by: string | null;
+  decided_at: Date | string | null;
+  reason: string | null;
+}
+
+const toReview = (r: ReviewRow): ReviewRecord => ({
+  id: r.id,
+  program: r.program,
+  version: r.version,
+  source: r.source,
+  ...(r.tests ? { tests: JSON.parse(r.tests) as unknown[] } : {}),
+  note: r.note,
+  retroactive: Boolean(r.retroactive),
+  status: r.status,
+  submittedBy: JSON.parse(r.submitted_by) as Person,
+  submittedAt: iso(r.submitted_at),
+  ...(r.decided_by ? { decidedBy: JSON.parse(r.decided_by) as Person } : {}),
+  ...(r.decided_at ? { decidedAt: iso(r.decided_at) } : {}),
+  ...(r.reason ? { reason: r.reason } : {}),
+});
+const REVIEW_COLUMNS = "id, program, version, source, tests, note, retroactive, status, submitted_by, submitted_at, decided_by, decided_at, reason";
 
 interface DecisionRow {
   seq: string;
@@ -145,6 +201,8 @@ function toVersion(r: VersionRow): VersionRecord {
     status: r.status,
     origin: r.origin,
     publishedAt: iso(r.published_at),
+    ...(r.review ? { review: JSON.parse(r.review) as ReviewInfo } : {}),
+    ...(r.withdrawn ? { withdrawn: JSON.parse(r.withdrawn) as WithdrawInfo } : {}),
   };
 }
 
@@ -165,7 +223,7 @@ function toDecision(r: DecisionRow): DecisionRecord & { seq: string } {
   };
 }
 
-const VERSION_COLUMNS = "program, version, source, compiled, hash, effective, ends, status, origin, published_at";
+const VERSION_COLUMNS = "program, version, source, compiled, hash, effective, ends, status, origin, published_at, review, withdrawn";
 // INVARIANT: `seq` is selected as text (int8 arrives as a string from pg, a number from PGlite); ORDER BY must
 // name `decisions.seq`, or PostgreSQL sorts by the text alias.
 const DECISION_COLUMNS =
@@ -203,9 +261,9 @@ export class SqlStore implements Store {
     return r.rows.map(toVersion);
   }
 
-  async listVersionKeys(): Promise<{ program: string; version: string; hash: string }[]> {
-    const r = await this.db.query<{ program: string; version: string; hash: string }>(
-      "SELECT program, version, hash FROM versions",
+  async listVersionKeys(): Promise<{ program: string; version: string; hash: string; status: string }[]> {
+    const r = await this.db.query<{ program: string; version: string; hash: string; status: string }>(
+      "SELECT program, version, hash, status FROM versions",
     );
     return r.rows;
   }
@@ -222,8 +280,8 @@ export class SqlStore implements Store {
     // One statement: the version, its test cases (if given) and the notification commit together or not at all.
     const r = await this.db.query(
       `WITH ins AS (
-         INSERT INTO versions (program, version, source, compiled, hash, effective, ends, origin)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         INSERT INTO versions (program, version, source, compiled, hash, effective, ends, origin, review)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10)
          ON CONFLICT (program, version) DO NOTHING
          RETURNING program, version),
        tests AS (
@@ -232,9 +290,59 @@ export class SqlStore implements Store {
          ON CONFLICT (program, version) DO UPDATE SET cases = EXCLUDED.cases, origin = EXCLUDED.origin, updated_at = now())
        SELECT pg_notify('${VERSION_CHANNEL}', json_build_object('program', program, 'version', version)::text) FROM ins`,
       [v.program, v.version, v.source, JSON.stringify(v.compiled), v.hash, v.effective, v.end ?? null, v.origin,
-        v.tests ? JSON.stringify(v.tests) : null],
+        v.tests ? JSON.stringify(v.tests) : null, v.review ? JSON.stringify(v.review) : null],
     );
     return r.rows.length === 1;
+  }
+
+  async insertReview(v: ReviewRecord): Promise<void> {
+    await this.db.query(
+      `INSERT INTO reviews (id, program, version, source, tests, note, retroactive, status, submitted_by, submitted_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [v.id, v.program, v.version, v.source, v.tests ? JSON.stringify(v.tests) : null, v.note, v.retroactive, v.status,
+        JSON.stringify(v.submittedBy), v.submittedAt],
+    );
+  }
+
+  async getReview(program: string, id: string): Promise<ReviewRecord | undefined> {
+    const r = await this.db.query<ReviewRow>(`SELECT ${REVIEW_COLUMNS} FROM reviews WHERE program = $1 AND id = $2`, [program, id]);
+    return r.rows[0] ? toReview(r.rows[0]) : undefined;
+  }
+
+  async listReviews(program: string): Promise<ReviewRecord[]> {
+    const r = await this.db.query<ReviewRow>(`SELECT ${REVIEW_COLUMNS} FROM reviews WHERE program = $1 ORDER BY submitted_at DESC LIMIT 200`, [program]);
+    return r.rows.map(toReview);
+  }
+
+  async decideReview(program: string, id: string, status: "published" | "rejected", by: Person, reason?: string): Promise<boolean> {
+    // Guarded by the status: of two approvers at once, one moves it.
+    const r = await this.db.query(
+      `UPDATE reviews SET status = $3, decided_by = $4, decided_at = now(), reason = $5
+       WHERE program = $1 AND id = $2 AND status = 'pending'`,
+      [program, id, status, JSON.stringify(by), reason ?? null],
+    );
+    return r.rowCount > 0;
+  }
+
+  async withdrawVersion(program: string, version: string, info: WithdrawInfo): Promise<boolean> {
+    const r = await this.db.query(
+      `WITH up AS (
+         UPDATE versions SET status = 'withdrawn', withdrawn = $3
+         WHERE program = $1 AND version = $2 AND status = 'published'
+         RETURNING program, version)
+       SELECT pg_notify('${VERSION_CHANNEL}', json_build_object('program', program, 'version', version, 'withdrawn', true)::text) FROM up`,
+      [program, version, JSON.stringify(info)],
+    );
+    return r.rows.length === 1;
+  }
+
+  async decisionDates(program: string): Promise<{ version: string; date: string }[]> {
+    const r = await this.db.query<{ version: string; date: string }>(
+      `SELECT version, left(coalesce(request->>'dateOfService', decision->>'decisionDate', to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')), 10) AS date
+       FROM decisions WHERE program = $1`,
+      [program],
+    );
+    return r.rows;
   }
 
   async getTests(program: string, version: string): Promise<TestsRecord | undefined> {

@@ -9,14 +9,63 @@ export interface VersionRecord {
   readonly hash: string;
   readonly effective: string;
   readonly end?: string;
-  /** `published` for every stored version so far (room for `withdrawn`). */
+  /** `published`, or `withdrawn` (still readable and explainable, never in force by date). */
   readonly status: string;
   /** `shipped` (loaded from policies/ at start) or `api` (published over HTTP). */
   readonly origin: string;
   readonly publishedAt: string;
+  /** Who submitted and who approved it, when, and the change note (versions published over the API since reviews). */
+  readonly review?: ReviewInfo;
+  /** Set when the version was withdrawn. */
+  readonly withdrawn?: WithdrawInfo;
 }
 
-export type NewVersion = Omit<VersionRecord, "status" | "publishedAt"> & {
+/** A person, as far as the server can tell: the fingerprint of the key they used, and the name they gave. */
+export interface Person {
+  /** `key:<first 12 hex of the key's SHA-256>`, or `loopback` when no keys are configured. */
+  readonly id: string;
+  readonly name?: string;
+}
+
+export interface ReviewInfo {
+  readonly reviewId?: string;
+  readonly note: string;
+  readonly submittedBy: Person;
+  readonly submittedAt: string;
+  readonly approvedBy: Person;
+  readonly approvedAt: string;
+  /** Approved by the person who submitted it: allowed only with no keys configured (loopback only). */
+  readonly selfApproved: boolean;
+  /** Published with an effective date before the day it was approved, confirmed with this many decisions affected. */
+  readonly retroactive?: { readonly confirmedDecisions: number };
+}
+
+export interface WithdrawInfo {
+  readonly at: string;
+  readonly by: Person;
+  readonly reason: string;
+}
+
+/** A draft submitted for review: published when a second person approves it. */
+export interface ReviewRecord {
+  readonly id: string;
+  readonly program: string;
+  readonly version: string;
+  readonly source: string;
+  readonly tests?: readonly unknown[];
+  readonly note: string;
+  /** The submitter said the effective date may lie in the past. */
+  readonly retroactive: boolean;
+  readonly status: "pending" | "published" | "rejected";
+  readonly submittedBy: Person;
+  readonly submittedAt: string;
+  readonly decidedBy?: Person;
+  readonly decidedAt?: string;
+  /** Why it was rejected. */
+  readonly reason?: string;
+}
+
+export type NewVersion = Omit<VersionRecord, "status" | "publishedAt" | "withdrawn"> & {
   /** Test cases stored with the version, in the same statement. */
   readonly tests?: readonly unknown[];
 };
@@ -93,8 +142,8 @@ export interface Store {
   /** True when other processes may write the same database (replicas): registry and duplicate index must refresh. */
   readonly shared: boolean;
   listVersions(): Promise<VersionRecord[]>;
-  /** Just the keys and hashes, for a cheap "anything new?" poll. */
-  listVersionKeys(): Promise<{ program: string; version: string; hash: string }[]>;
+  /** Just the keys, hashes and statuses, for a cheap "anything new (or withdrawn)?" poll. */
+  listVersionKeys(): Promise<{ program: string; version: string; hash: string; status: string }[]>;
   getVersion(program: string, version: string): Promise<VersionRecord | undefined>;
   /** Inserts unless (program, version) exists; true when this call inserted it. Notifies listeners atomically. */
   insertVersion(v: NewVersion): Promise<boolean>;
@@ -122,6 +171,15 @@ export interface Store {
   loadAcceptedKeys(): Promise<AcceptedKey[]>;
   /** The accepted keys among `keys` for one program (replicas: catch claims accepted elsewhere). */
   findAcceptedKeys(program: string, keys: readonly string[]): Promise<AcceptedKey[]>;
+  insertReview(r: ReviewRecord): Promise<void>;
+  getReview(program: string, id: string): Promise<ReviewRecord | undefined>;
+  listReviews(program: string): Promise<ReviewRecord[]>;
+  /** Moves a pending review to `published` or `rejected`; false when it was no longer pending (someone else decided). */
+  decideReview(program: string, id: string, status: "published" | "rejected", by: Person, reason?: string): Promise<boolean>;
+  /** Marks a published version withdrawn (and notifies listeners); false when it was not published. */
+  withdrawVersion(program: string, version: string, info: WithdrawInfo): Promise<boolean>;
+  /** For each logged decision of a program: its version and the date that chose the version in force. */
+  decisionDates(program: string): Promise<{ version: string; date: string }[]>;
   /**
    * Calls `cb` when any process publishes a version; `onReconnect` when the listening connection came back after
    * being lost (what was published meanwhile was not heard). Returns the unsubscribe function.

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ARTIFACTS, chromiumAvailable, collectErrors, cursorAt, evalApp, lineOf, markers, ROOT, settled, startHarness, type Harness } from "./harness.js";
 
 const AUTHOR = "author-key-0123456789";
+const APPROVER = "author-key-approver-01";
 const ANALYST = "analyst-key-0123456789";
 const SERVICE = "service-key-0123456789";
 
@@ -23,7 +24,7 @@ describe("policy editor", () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    h = await startHarness({ keys: `author:${AUTHOR},analyst:${ANALYST},service:${SERVICE}` });
+    h = await startHarness({ keys: `author:${AUTHOR},author:${APPROVER},analyst:${ANALYST},service:${SERVICE}` });
     page = await h.browser.newPage({ viewport: { width: 1400, height: 860 } });
     errors = collectErrors(page);
   });
@@ -98,7 +99,7 @@ describe("policy editor", () => {
     expect(await page.textContent("#problem-count")).toBe("none");
   });
 
-  it("when a fact path is being typed, then completion offers it with its type and accepting it inserts the path", async () => {
+  it("when a fact path is being typed, then completion offers it with its type and Tab accepts it (Enter never does)", async () => {
     const line = await lineOf(page, "let onsiteApproved");
     await cursorAt(page, line, 1);
     await page.keyboard.press("Enter");
@@ -108,7 +109,7 @@ describe("policy editor", () => {
     await item.first().waitFor();
     await page.locator(".suggest-widget .monaco-list-row.focused", { hasText: "service.estimatedCost" }).waitFor();
     await shot("03-completion");
-    await page.keyboard.press("Enter");
+    await page.keyboard.press("Tab");
     expect(await evalApp(page, `app.ws.model.getLineContent(${line})`)).toBe("let probe = service.estimatedCost");
     await settled(page);
     expect(await markers(page)).toEqual([]);
@@ -215,24 +216,27 @@ describe("policy editor", () => {
     await page.click("#changes-diff");
   });
 
-  it("when a new version is published, then it is listed and opens", async () => {
+  it("when a new version is submitted and a second author approves it, then it is listed and opens", async () => {
     await page.click("#new-version");
     await page.waitForFunction(() => location.hash === "#/ice-tar/2010.1/new" && window.precept?.route?.fresh === true);
     await settled(page);
     // Pasted as a block (typing is covered above): Monaco would re-indent typed lines.
-    const rule = 'rule dental-review\n  when service.category = "dental"\n  then pend\n  code dental-review\n  reason "Dental care is reviewed by a managed care coordinator"\n  cite "test"\n';
+    const rule = 'rule dental-review\n  when service.category = "dental" and service.estimatedCost > 90000\n  then pend\n  code dental-review\n  reason "Dental care is reviewed by a managed care coordinator"\n  cite "test"\n';
     await evalApp(page, `(() => { const n = app.ws.model.getLineCount(); app.ws.editor.executeEdits("test", [{ range: new monaco.Range(n, 1, n, 1), text: ${JSON.stringify(rule)} }]); return true; })()`);
     await settled(page);
     expect(await markers(page)).toEqual([]);
     await page.click("#tab-publish");
     await page.fill("#publish-version", "2010.2");
-    await page.fill("#publish-effective", "2011-01-01");
+    await page.fill("#publish-effective", "2031-01-01");
     await page.fill("#publish-change", "Dental care goes to review");
     await page.fill("#publish-key", AUTHOR);
     await page.click("#publish-submit");
+    await page.locator('#reviews-list li[data-version="2010.2"]').waitFor();
+    await page.fill("#approve-key", APPROVER);
+    await page.click('#reviews-list li[data-version="2010.2"] .review-approve');
     await page.waitForFunction(() => location.hash === "#/ice-tar/2010.2");
     await expect.poll(() => page.textContent("#publish-status")).toContain("Published ice-tar 2010.2");
-    expect(await page.locator("#version option").allTextContents()).toContain("2010.2 (from 2011-01-01)");
+    expect(await page.locator("#version option").allTextContents()).toContain("2010.2 (from 2031-01-01)");
     await page.waitForFunction(() => window.precept?.ws.model?.getValue().includes("rule dental-review"));
     await shot("07-published");
     // The new version was published with the tests panel's cases (2010.1's, as saved): it has its own now.
@@ -244,7 +248,9 @@ describe("policy editor", () => {
 
   it("when the version id is already published, then the 409 is said in words", async () => {
     await page.click("#tab-publish");
-    expect(await page.inputValue("#publish-version")).toBe("2010.2");
+    // A draft of a published version offers the next free id (the one opened is taken, and would answer 409).
+    expect(await page.inputValue("#publish-version")).toBe("2010.3");
+    await page.fill("#publish-version", "2010.2");
     await page.fill("#publish-change", "Dental care goes to review");
     await page.fill("#publish-key", AUTHOR);
     await page.click("#publish-submit");
@@ -264,7 +270,7 @@ describe("policy editor", () => {
     expect(server[0]!.startLineNumber).toBe(line);
     expect(server[0]!.message).toContain("unknown outcome `pendx`");
     await shot("09-publish-422");
-    expect(await page.locator("#version option").allTextContents()).not.toContain("2010.3 (from 2011-01-01)");
+    expect(await page.locator("#version option").allTextContents()).not.toContain("2010.3 (from 2031-01-01)");
   });
 
   it("when the author key is wrong, then the 401 is said in words", async () => {
@@ -311,7 +317,7 @@ describe("policy editor", () => {
     // A changed request opens in try-it, where the draft decides it as the simulation said.
     const first = page.locator("#sim-changed li").first();
     const want = await first.locator("strong").textContent();
-    await first.locator("button").click();
+    await first.locator("button.try").click();
     await page.locator("#try-result .outcome").waitFor();
     expect(await page.textContent("#try-result .outcome")).toBe(want);
   });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BROKEN, demoVersion } from "./fixtures/sources.js";
-import { call, claim, FIXTURES, ndjson, removeTempDirs, startTestServer, tempDir, type TestServer } from "./helpers.js";
+import { call, publish, claim, FIXTURES, ndjson, removeTempDirs, startTestServer, tempDir, type TestServer } from "./helpers.js";
 
 let srv: TestServer;
 let url: string;
@@ -218,7 +218,7 @@ describe("compile", () => {
 
 describe("publish", () => {
   it("when a new version is published, then 201, it is listed, served, and decides by its own rules", async () => {
-    const r = await call(url, "/v1/programs/demo-claim/versions", { body: { source: demoVersion() } });
+    const r = await publish(url, { source: demoVersion() });
     expect(r.status).toBe(201);
     expect(r.headers.get("location")).toBe("/v1/programs/demo-claim/versions/2021.1");
     expect(r.body).toMatchObject({ program: "demo-claim", version: "2021.1", extends: "2020.1", origin: "api" });
@@ -231,13 +231,13 @@ describe("publish", () => {
   });
 
   it("when the version exists, then 409", async () => {
-    const r = await call(url, "/v1/programs/demo-claim/versions", { body: { source: demoVersion() } });
+    const r = await publish(url, { source: demoVersion() });
     expect(r.status).toBe(409);
     expect(r.body.error.code).toBe("version-exists");
   });
 
   it("when the source does not compile, then 422 with the diagnostics, and nothing is stored", async () => {
-    const r = await call(url, "/v1/programs/demo-claim/versions", { body: { source: BROKEN } });
+    const r = await publish(url, { source: BROKEN });
     expect(r.status).toBe(422);
     expect(r.body.error.code).toBe("policy-invalid");
     expect(r.body.error.details.diagnostics.length).toBeGreaterThan(0);
@@ -357,10 +357,17 @@ describe("test cases", () => {
 
   it("when a version is published with tests, then its tests are those; without, it has none", async () => {
     const source = demoVersion("2040.1", "2040-01-01");
-    const pub = await call(url, "/v1/programs/demo-claim/versions", { body: { source, tests: [good] } });
+    // demoVersion covers dental: a case must pass under the version it is published with (publish-review.ts).
+    const covered = { name: "dental is covered", request: claim("TC-3", { category: "dental" }), want: { outcome: "valid" } };
+    const pub = await publish(url, { source, tests: [covered] });
     expect(pub.status).toBe(201);
-    expect((await call(url, "/v1/programs/demo-claim/versions/2040.1/tests")).body.cases).toEqual([good]);
-    const bare = await call(url, "/v1/programs/demo-claim/versions", { body: { source: demoVersion("2041.1", "2041-01-01") } });
+    expect((await call(url, "/v1/programs/demo-claim/versions/2040.1/tests")).body.cases).toEqual([covered]);
+    // Without tests of its own, 2020.1's cases are run against it, and one of them ("wrongly expected") fails.
+    const refused = await publish(url, { source: demoVersion("2041.1", "2041-01-01") });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.details.reasons[0].code).toBe("tests-failing");
+    expect((await call(url, T, { method: "PUT", body: { cases: [] } })).status).toBe(200);
+    const bare = await publish(url, { source: demoVersion("2041.1", "2041-01-01") });
     expect(bare.status).toBe(201);
     expect((await call(url, "/v1/programs/demo-claim/versions/2041.1/tests")).body).toMatchObject({ cases: [], origin: null });
   });

@@ -50,7 +50,9 @@ describe("with keys configured", () => {
 
   it("when each role does its own job, then it is allowed", async () => {
     expect((await call(srv.url, "/v1/compile", { body: { source: demoVersion() }, key: KEYS.author })).status).toBe(200);
-    expect((await call(srv.url, "/v1/programs/demo-claim/versions", { body: { source: demoVersion() }, key: KEYS.author })).status).toBe(201);
+    // With keys, publishing goes through a review (a second author approves: test/server/review.test.ts).
+    expect((await call(srv.url, "/v1/programs/demo-claim/versions", { body: { source: demoVersion() }, key: KEYS.author })).body.error.code).toBe("review-required");
+    expect((await call(srv.url, "/v1/programs/demo-claim/reviews", { body: { source: demoVersion(), note: "n" }, key: KEYS.author })).status).toBe(201);
     expect((await call(srv.url, "/v1/decisions", { key: KEYS.analyst })).status).toBe(200);
     expect((await call(srv.url, `${V}/tests`, { method: "PUT", body: { cases: [] }, key: KEYS.author })).status).toBe(200);
     for (const key of Object.values(KEYS)) expect((await call(srv.url, "/v1/programs", { key })).status).toBe(200);

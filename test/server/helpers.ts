@@ -237,3 +237,15 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false>, ms
     await new Promise((r) => setTimeout(r, every));
   }
 }
+
+/**
+ * Publishes directly (no keys configured: self-approved), confirming a past effective date with the number of
+ * affected decisions the server gave, as an approver would (server/publish-review.ts).
+ */
+export async function publish<T = any>(base: string, body: Record<string, unknown>, key?: string): Promise<Reply<T>> {
+  const path = `/v1/programs/${String(/^program:\s*(\S+)/m.exec(String(body.source))?.[1] ?? "demo-claim")}/versions`;
+  const first = await call<any>(base, path, { body, ...(key ? { key } : {}) });
+  const retro = first.body?.error?.details?.checks?.retroactive;
+  if (first.status !== 422 || first.body.error.code !== "publish-refused" || !retro) return first as Reply<T>;
+  return call<T>(base, path, { body: { ...body, retroactive: true, confirmRetroactive: retro.decisions }, ...(key ? { key } : {}) });
+}

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStore } from "../../server/store/index.js";
 import { demoVersion } from "./fixtures/sources.js";
-import { call, claim, FIXTURES, freshDataDir, ndjson, removeTempDirs, SHIPPED, spawnServer, tempDir, type Spawned } from "./helpers.js";
+import { call, publish, claim, FIXTURES, freshDataDir, ndjson, removeTempDirs, SHIPPED, spawnServer, tempDir, type Spawned } from "./helpers.js";
 
 const V = "/v1/programs/demo-claim/versions/2020.1";
 const running: Spawned[] = [];
@@ -125,7 +125,7 @@ describe("server process", () => {
     const dataDir = await freshDataDir();
     const env = { PRECEPT_DATA_DIR: dataDir, PRECEPT_POLICIES_DIR: FIXTURES };
     const first = await spawn(env);
-    const pub = await call(first.url, "/v1/programs/demo-claim/versions", { body: { source: demoVersion() } });
+    const pub = await publish(first.url, { source: demoVersion() });
     expect(pub.status).toBe(201);
     const made = [];
     for (let i = 0; i < 10; i++) made.push((await call(first.url, `${V}/evaluate`, { body: claim(`RS-${i}`, { member: { id: "RS" }, amount: i }) })).body);

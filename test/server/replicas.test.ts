@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoVersion } from "./fixtures/sources.js";
-import { call, claim, createPgDatabase, eventually, FIXTURES, ndjson, removeTempDirs, spawnServer, tempDir, type Spawned, type TestDatabase } from "./helpers.js";
+import { call, publish, claim, createPgDatabase, eventually, FIXTURES, ndjson, removeTempDirs, spawnServer, tempDir, type Spawned, type TestDatabase } from "./helpers.js";
 
 let db: TestDatabase;
 let a: Spawned;
@@ -35,13 +35,13 @@ describe("two replicas on PostgreSQL", () => {
   });
 
   it("when a version is published on one, then the other evaluates it at once and lists it within a second or two", async () => {
-    const pub = await call(a.url, "/v1/programs/demo-claim/versions", { body: { source: demoVersion("2021.1") } });
+    const pub = await publish(a.url, { source: demoVersion("2021.1") });
     expect(pub.status).toBe(201);
     const d = await call(b.url, "/v1/programs/demo-claim/versions/2021.1/evaluate", { body: claim("REP-1", { category: "dental" }) });
     expect(d.status).toBe(200);
     expect(d.body).toMatchObject({ version: "2021.1", outcome: "valid", hash: pub.body.hash });
 
-    const pub2 = await call(a.url, "/v1/programs/demo-claim/versions", { body: { source: demoVersion("2022.1", "2022-01-01") } });
+    const pub2 = await publish(a.url, { source: demoVersion("2022.1", "2022-01-01") });
     expect(pub2.status).toBe(201);
     const t0 = Date.now();
     await eventually(async () => {
@@ -57,7 +57,7 @@ describe("two replicas on PostgreSQL", () => {
     for (let round = 0; round < 3; round++) {
       const source = demoVersion(`2030.${round}`, `2030-0${round + 1}-01`);
       const answers = await Promise.all(
-        [a, b, a, b, a, b].map((s) => call(s.url, "/v1/programs/demo-claim/versions", { body: { source } })),
+        [a, b, a, b, a, b].map((s) => publish(s.url, { source })),
       );
       const statuses = answers.map((r) => r.status).sort();
       expect(statuses).toEqual([201, 409, 409, 409, 409, 409]);
