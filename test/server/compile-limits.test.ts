@@ -123,7 +123,7 @@ describe.each(stores)("compiling hostile sources on %s", (_name, open) => {
     expect(r.health.failed).toBe(0);
     expect(r.health.max).toBeLessThan(HEALTH_MS);
 
-    const p = await call(server.url, "/v1/programs/ice-tar/versions", { body: { source } });
+    const p = await call(server.url, "/v1/programs/ice-tar/versions", { body: { source, note: "hostile-source test" } });
     expect(p.status).toBe(422);
     expect(p.body.error.code).toBe("policy-limit");
     expect((await call(server.url, "/v1/programs/ice-tar/versions/99.1")).status).toBe(404);
@@ -141,8 +141,8 @@ describe.each(stores)("compiling hostile sources on %s", (_name, open) => {
   }, 60_000);
 
   it("when a heavy policy compiles, then /health and evaluations keep answering meanwhile", async () => {
-    const published = await call(server.url, "/v1/programs/ice-tar/versions", { body: { source: H.doubling(22, "98.1") } });
-    expect(published.status).toBe(201);
+    const published = await call(server.url, "/v1/programs/ice-tar/versions", { body: { source: H.doubling(22, "98.1"), note: "doubling source, 22 lines" } });
+    expect(published.status, JSON.stringify(published.body)).toBe(201);
     const heavy = H.manyRules(9000, "98.2", true);
     const probe = probeHealth(server.url);
     let evaluations = 0;
@@ -175,7 +175,7 @@ describe.each(stores)("compiling hostile sources on %s", (_name, open) => {
     const compiled = await call(server.url, "/v1/compile", { body: { source } });
     expect(compiled.status).toBe(200);
     expect(compiled.body.compiled).not.toBeNull();
-    const p = await call(server.url, "/v1/programs/ice-tar/versions", { body: { source } });
+    const p = await call(server.url, "/v1/programs/ice-tar/versions", { body: { source, note: "hostile-source test" } });
     // The invariant: no published version answers 500. Today the date overflow throws, so it is refused.
     if (p.status === 201) {
       const e = await call(server.url, "/v1/programs/ice-tar/versions/99.3/evaluate", { body: urgentMri });
@@ -201,7 +201,7 @@ describe.each(stores)("compiling hostile sources on %s", (_name, open) => {
 
   it("when 50,000 rules are published with a raised body limit, then 422 and nothing is stored", async () => {
     const source = H.manyRules(50_000, "99.4");
-    const p = await call(server.url, "/v1/programs/ice-tar/versions", { body: { source } });
+    const p = await call(server.url, "/v1/programs/ice-tar/versions", { body: { source, note: "hostile-source test" } });
     expect(p.status).toBe(422);
     expect(p.body.error.code).toBe("policy-limit");
     expect(p.body.error.details.diagnostics.map((d: { code: string }) => d.code)).toContain("limit/source-size");

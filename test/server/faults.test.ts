@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LISTEN_APPLICATION } from "../../server/store/db.js";
 import { demoVersion } from "./fixtures/sources.js";
 import {
-  call, claim, createPgDatabase, eventually, FIXTURES, PG_ADMIN_URL, removeTempDirs, spawnServer, startTestServer, tempDir,
+  call, claim, publish, createPgDatabase, eventually, FIXTURES, PG_ADMIN_URL, removeTempDirs, spawnServer, startTestServer, tempDir,
   type TestDatabase, type TestServer,
 } from "./helpers.js";
 
@@ -38,7 +38,7 @@ describe("PostgreSQL goes away under a running server", () => {
   beforeAll(async () => {
     db = await createPgDatabase();
     srv = await startTestServer({ databaseUrl: db.url });
-    expect((await call(srv.url, "/v1/programs/demo-claim/versions", { body: { source: demoVersion() } })).status).toBe(201);
+    expect((await publish(srv.url, { source: demoVersion() })).status).toBe(201);
   });
   afterAll(async () => {
     await admin(`ALTER DATABASE ${db.name} ALLOW_CONNECTIONS true`).catch(() => {});

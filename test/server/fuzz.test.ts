@@ -8,7 +8,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoVersion } from "./fixtures/sources.js";
-import { call, createPgDatabase, removeTempDirs, startTestServer, type Reply, type TestDatabase, type TestServer } from "./helpers.js";
+import { call, publish, createPgDatabase, removeTempDirs, startTestServer, type Reply, type TestDatabase, type TestServer } from "./helpers.js";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 120);
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
@@ -29,7 +29,7 @@ beforeAll(async () => {
   if (process.env.FUZZ_STORE === "postgres") db = await createPgDatabase();
   srv = await startTestServer({ env: { PRECEPT_BODY_LIMIT: "64kb", PRECEPT_BATCH_LIMIT: "256kb" }, ...(db ? { databaseUrl: db.url } : {}) });
   url = srv.url;
-  expect((await call(url, "/v1/programs/demo-claim/versions", { body: { source: demoVersion() } })).status).toBe(201);
+  expect((await publish(url, { source: demoVersion() })).status).toBe(201);
   health = (async () => {
     while (!stopHealth) {
       const t0 = performance.now();

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoVersion } from "./fixtures/sources.js";
-import { call, claim, createPgDatabase, ndjson, removeTempDirs, startTestServer, type TestDatabase, type TestServer } from "./helpers.js";
+import { call, publish, claim, createPgDatabase, ndjson, removeTempDirs, startTestServer, type TestDatabase, type TestServer } from "./helpers.js";
 
 const V = "/v1/programs/demo-claim/versions/2020.1";
 const LIMITS = { PRECEPT_BODY_LIMIT: "1mb", PRECEPT_BATCH_LIMIT: "2mb" };
@@ -30,7 +30,7 @@ describe.each(stores)("hostile input on the %s store", (_name, open) => {
   beforeAll(async () => {
     ({ srv, db } = await open());
     url = srv.url;
-    expect((await call(url, "/v1/programs/demo-claim/versions", { body: { source: demoVersion() } })).status).toBe(201);
+    expect((await publish(url, { source: demoVersion() })).status).toBe(201);
   });
   afterAll(async () => {
     await srv?.stop();
