@@ -42,8 +42,13 @@ describe("envelope edits keep the file as written", () => {
   });
 
   it("when a multi-line flow list and a block map are edited, then their other lines stay byte for byte", () => {
-    const holidays = addTableItem(chs, "federalHolidays", "2011-01-17")!;
-    expect(onlyChange(chs, holidays)).toEqual({ removed: "", added: ", 2011-01-17" });
+    // No shipped table is a flow list over several lines now, so one is made of ihs-chs's alternate resources.
+    const oneLine = "values: [medicare, medicaid, private-insurance, state-program]";
+    expect(chs).toContain(oneLine);
+    const multi = chs.replace(oneLine, "values: [medicare, medicaid,\n      private-insurance, state-program]");
+    const added = addTableItem(multi, "listedAlternateResources", "tribal-plan")!;
+    expect(onlyChange(multi, added)).toEqual({ removed: "", added: ", tribal-plan" });
+    expect(envelope(added).tables.listedAlternateResources!.values).toEqual(["medicare", "medicaid", "private-insurance", "state-program", "tribal-plan"]);
     const map = envelope(chs).tables.priorityByCategory!.values as Record<string, number>;
     const set = setTableItem(chs, "priorityByCategory", "prenatal", 1)!;
     expect(onlyChange(chs, set)).toEqual({ removed: "2", added: "1" });
