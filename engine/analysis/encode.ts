@@ -61,6 +61,7 @@ class Encoder {
   private readonly atoms: Atom[] = [];
   private readonly atomTexts = new Set<string>();
   private outcomeVal: Val = { k: "undef" };
+  private inAttributes = false;
   private readonly T: B;
   private readonly F: B;
 
@@ -104,6 +105,7 @@ class Encoder {
       }
     });
     this.outcomeVal = { k: "str", def: this.T, v: outcome };
+    this.inAttributes = true;
     for (const a of p.attributes) {
       const val = this.expr(a.expr);
       const when = a.when ? this.isTrue(this.expr(a.when), `attribute ${a.name}`) : this.T;
@@ -127,7 +129,8 @@ class Encoder {
   }
 
   private atom(b: B, text: string, derived: boolean): void {
-    if (this.atomTexts.has(text)) return;
+    // Conditions of attributes (`when outcome = "deny"`) say nothing about which requests a region holds.
+    if (this.inAttributes || this.atomTexts.has(text)) return;
     this.atomTexts.add(text);
     this.atoms.push({ b, text, derived });
   }
@@ -343,7 +346,10 @@ class Encoder {
       }
       case "list": {
         const o = b as typeof a;
-        if (o.items.length !== a.items.length) return { k: "opaque", why: "lists of different lengths" };
+        // Different lengths: one branch's slots then the other's, each included only on its side.
+        if (o.items.length !== a.items.length) {
+          return { k: "list", def, items: [...a.items.map((it) => ({ inc: z.And(c, it.inc), v: it.v })), ...o.items.map((it) => ({ inc: z.And(z.Not(c), it.inc), v: it.v }))] };
+        }
         const items = a.items.map((it, i) => ({ inc: z.If(c, it.inc, o.items[i]!.inc) as B, v: this.ite(c, it.v, o.items[i]!.v) }));
         if (items.some((it) => it.v.k === "opaque")) return { k: "opaque", why: "lists of different shapes" };
         return { k: "list", def, items };
@@ -548,12 +554,7 @@ class Encoder {
     if (v.k === "date") return v;
     const d = this.day(v);
     if (d === "undef" || d === "opaque") return d;
-    const out: Val & { k: "date" } = { k: "date", def: d.def, v: d.v };
-    if (v.k === "dt") {
-      const f = [...this.space.fields.values()].find((x) => x.val === v);
-      if (f?.ymd) this.space.ymdOf.set(out, f.ymd);
-    }
-    return out;
+    return { k: "date", def: d.def, v: d.v };
   }
 
   /** lib.ts toMillis: a date at midnight UTC, a date-time in its zone. */

@@ -35,21 +35,25 @@ export class Session {
     this.solver.add(...space.axioms, ...space.finalize());
   }
 
-  /** A model of `extra`, preferring whole cents, dates in 1900..2100 and UTC date-times. */
-  async find(extra: readonly B[]): Promise<Found> {
+  /**
+   * A model of `extra`, preferring whole cents, dates in 1900..2100 and UTC date-times (`nice`; a second call
+   * without them when they do not fit). Without `nice`, one call: for questions whose answer is expected unsat.
+   */
+  async find(extra: readonly B[], nice = true): Promise<Found> {
     const s = this.solver;
     s.push();
     try {
       s.add(...extra);
-      s.push();
-      s.add(...this.space.nice);
+      if (nice) {
+        s.push();
+        s.add(...this.space.nice);
+        this.calls++;
+        const r = await s.check();
+        if (r === "sat") return { status: "sat", model: s.model() };
+        s.pop();
+      }
       this.calls++;
-      let r = await s.check();
-      if (r === "sat") return { status: "sat", model: s.model() };
-      s.pop();
-      s.push();
-      this.calls++;
-      r = await s.check();
+      const r = await s.check();
       if (r === "sat") return { status: "sat", model: s.model() };
       if (r === "unsat") return { status: "unsat" };
       return { status: "unknown", why: s.reasonUnknown?.() ?? "the solver gave up (time limit)" };

@@ -7,7 +7,7 @@
  * into a universe of the strings the policies and the schema name (index 0 is ""), any index past the universe
  * being some other string; dates are day numbers; date-times keep the date and time as written and the zone offset.
  */
-import { dayNumber, validDate } from "./calendar.js";
+import { dayNumber, dayOfIso, validDate } from "./calendar.js";
 import type { A, B, Z3 } from "./z3.js";
 
 export type Val =
@@ -48,9 +48,12 @@ export interface Field {
   readonly path: string;
   readonly schema: SchemaNode;
   readonly val: Val;
-  /** For date and date-time fields: the year, month and day as written. */
-  readonly ymd?: readonly [A, A, A];
 }
+
+const MIN_DAY = dayOfIso("0100-01-01")!;
+const MAX_DAY = dayOfIso("9999-12-31")!;
+const NICE_FROM = dayOfIso("1900-01-01")!;
+const NICE_TO = dayOfIso("2100-12-31")!;
 
 export class Space {
   readonly universe: string[] = [""];
@@ -63,19 +66,14 @@ export class Space {
   private readonly objects = new Map<string, B>();
   private readonly dups = new Map<string, Val>();
   readonly today: Val;
-  readonly todayYmd: readonly [A, A, A];
   private n = 0;
-  /** Year/month/day of date values, by value, so `years()` reuses them. */
-  readonly ymdOf = new WeakMap<object, readonly [A, A, A]>();
+  private readonly ymdByDay = new Map<number, readonly [A, A, A]>();
 
   constructor(
     readonly z: Z3,
     readonly schema: object,
   ) {
-    const t = this.dateVars("today");
-    this.today = { k: "date", def: z.Bool.val(true), v: t.day };
-    this.todayYmd = t.ymd;
-    this.ymdOf.set(this.today, t.ymd);
+    this.today = { k: "date", def: z.Bool.val(true), v: this.dateVars("today").day };
   }
 
   fresh(prefix: string): string {
@@ -96,24 +94,29 @@ export class Space {
     return { k: "str", def: this.z.Bool.val(true), v: this.z.Int.val(this.str(s)), lit: s };
   }
 
-  dateVars(name: string): { day: A; ymd: [A, A, A] } {
+  /** A date as its day number, bounded to years 100..9999; the year, month and day only when asked (ymd). */
+  dateVars(name: string): { day: A } {
     const z = this.z;
+    const day = z.Int.const(`${name}.day`);
+    this.axioms.push(day.ge(MIN_DAY), day.le(MAX_DAY));
+    this.nice.push(day.ge(NICE_FROM), day.le(NICE_TO));
+    return { day };
+  }
+
+  /** Year/month/day of a day number (fresh variables tied to it by the civil calendar, made once per term). */
+  ymd(v: Val & { k: "date" }): readonly [A, A, A] {
+    const key = v.v.id();
+    const known = this.ymdByDay.get(key);
+    if (known) return known;
+    const z = this.z;
+    const name = this.fresh("date");
     const y = z.Int.const(`${name}.y`);
     const m = z.Int.const(`${name}.m`);
     const d = z.Int.const(`${name}.d`);
-    this.axioms.push(validDate(z, y, m, d));
-    this.nice.push(y.ge(1900), y.le(2100));
-    return { day: dayNumber(z, y, m, d), ymd: [y, m, d] };
-  }
-
-  /** Year/month/day of any date value (fresh variables tied to its day number when it was computed). */
-  ymd(v: Val & { k: "date" }): readonly [A, A, A] {
-    const known = this.ymdOf.get(v);
-    if (known) return known;
-    const t = this.dateVars(this.fresh("date"));
-    this.axioms.push(t.day.eq(v.v));
-    this.ymdOf.set(v, t.ymd);
-    return t.ymd;
+    this.axioms.push(validDate(z, y, m, d), dayNumber(z, y, m, d).eq(v.v));
+    const t = [y, m, d] as const;
+    this.ymdByDay.set(key, t);
+    return t;
   }
 
   private node(path: string): { node?: SchemaNode; chain: { obj: string; key: string; node: SchemaNode }[] } {
@@ -173,10 +176,7 @@ export class Space {
       return { path, schema: s, val: { k: "num", def, v } };
     }
     if (type === "string" && s.format === "date" && !s.enum) {
-      const t = this.dateVars(path);
-      const val: Val = { k: "date", def, v: t.day };
-      this.ymdOf.set(val, t.ymd);
-      return { path, schema: s, val, ymd: t.ymd };
+      return { path, schema: s, val: { k: "date", def, v: this.dateVars(path).day } };
     }
     if (type === "string" && s.format === "date-time" && !s.enum) {
       const t = this.dateVars(path);
@@ -184,7 +184,7 @@ export class Space {
       const off = z.Int.const(`${path}.off`);
       this.axioms.push(ms.ge(0), ms.lt(86_400_000), off.ge(-1439), off.le(1439));
       this.nice.push(off.eq(0), ms.mod(60_000).eq(0));
-      return { path, schema: s, val: { k: "dt", def, day: t.day, ms, off }, ymd: t.ymd };
+      return { path, schema: s, val: { k: "dt", def, day: t.day, ms, off } };
     }
     if (type === "string" && !s.format) {
       const v = z.Int.const(path);
