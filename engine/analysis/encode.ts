@@ -49,6 +49,7 @@ export interface EncodedPolicy {
 }
 
 export function encodePolicy(space: Space, policy: CompiledPolicy, overrides: Readonly<Record<string, unknown>> = {}): EncodedPolicy {
+  space.preferToday(policy.effective);
   return new Encoder(space, policy, parameterValues(policy, overrides)).run();
 }
 
@@ -88,14 +89,14 @@ class Encoder {
     // Precedence: the first outcome in `outcomes` among the fired rules (combine.ts).
     const byOutcome = p.outcomes.map((o) => z.Or(this.F, ...fired.filter((_f, i) => p.rules[i]!.event.type === o)));
     const otherwise = z.Not(z.Or(this.F, ...byOutcome));
-    let outcome: A = z.Int.val(this.space.str(p.otherwise.outcome));
-    for (let k = p.outcomes.length - 1; k >= 0; k--) outcome = z.If(byOutcome[k]!, z.Int.val(this.space.str(p.outcomes[k]!)), outcome) as A;
+    let outcome: A = z.Int.val(this.space.str(p.otherwise.outcome, true));
+    for (let k = p.outcomes.length - 1; k >= 0; k--) outcome = z.If(byOutcome[k]!, z.Int.val(this.space.str(p.outcomes[k]!, true)), outcome) as A;
     const decides = fired.map((f, i) => {
       const t = p.rules[i]!.event.type;
       return p.outcomes.includes(t) ? z.And(f, outcome.eq(this.space.str(t))) : this.F;
     });
-    const reasonCodes: Slot[] = p.rules.map((r, i) => ({ inc: decides[i]!, v: z.Int.val(this.space.str(r.event.params.code ?? "")) }));
-    reasonCodes.push({ inc: otherwise, v: z.Int.val(this.space.str(p.otherwise.code)) });
+    const reasonCodes: Slot[] = p.rules.map((r, i) => ({ inc: decides[i]!, v: z.Int.val(this.space.str(r.event.params.code ?? "", true)) }));
+    reasonCodes.push({ inc: otherwise, v: z.Int.val(this.space.str(p.otherwise.code, true)) });
     // Attributes: `set` of fired rules in file order (a later one overwrites), then `attribute` declarations.
     const attrs = new Map<string, Val>();
     p.rules.forEach((r, i) => {
@@ -375,7 +376,7 @@ class Encoder {
       return {
         k: "list",
         def: this.T,
-        items: e.absent.map((p) => ({ inc: z.Not(this.present(this.space.field(p).val)), v: this.space.strVal(p) })),
+        items: e.absent.map((p) => ({ inc: z.Not(this.present(this.space.field(p).val)), v: { k: "str", def: this.T, v: z.Int.val(this.space.str(p, true)), lit: p } as Val })),
       };
     }
     if ("lookup" in e) return this.lookup(e.lookup, this.expr(e.key));

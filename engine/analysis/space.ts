@@ -62,10 +62,12 @@ export class Space {
   readonly axioms: B[] = [];
   /** Tried first, dropped if they make a query unsatisfiable: whole cents, dates in 1900..2100, UTC date-times. */
   readonly nice: B[] = [];
+  /** Tried before `nice`: request dates within about a year of `today()`. */
+  readonly near: B[] = [];
   readonly fields = new Map<string, Field>();
   private readonly objects = new Map<string, B>();
   private readonly dups = new Map<string, Val>();
-  readonly today: Val;
+  readonly today!: Val & { k: "date" };
   private n = 0;
   private readonly ymdByDay = new Map<number, readonly [A, A, A]>();
 
@@ -73,22 +75,41 @@ export class Space {
     readonly z: Z3,
     readonly schema: object,
   ) {
-    this.today = { k: "date", def: z.Bool.val(true), v: this.dateVars("today").day };
+    (this as { today: Val }).today = { k: "date", def: z.Bool.val(true), v: this.dateVars("today").day };
   }
 
   fresh(prefix: string): string {
     return `${prefix}!${this.n++}`;
   }
 
-  str(s: string): number {
+  /** Names rather than values (field paths of `absent()`, outcomes, reason codes): witnesses avoid them. */
+  private readonly names = new Set<number>();
+
+  str(s: string, name = false): number {
     let i = this.uidx.get(s);
     if (i === undefined) {
       i = this.universe.length;
       this.universe.push(s);
       this.uidx.set(s, i);
-    }
+      if (name) this.names.add(i);
+    } else if (!name) this.names.delete(i);
     return i;
   }
+
+  /** Readable witnesses: `today()` while the version is in force (from its effective date, five years). */
+  preferToday(effective: string): void {
+    const d = dayOfIso(effective);
+    if (d === undefined || this.today.k !== "date") return;
+    const i = this.todayNice === undefined ? -1 : this.nice.indexOf(this.todayNice);
+    if (this.todayFrom !== undefined && this.todayFrom >= d) return;
+    this.todayFrom = d;
+    this.todayNice = this.z.And(this.today.v.ge(d), this.today.v.le(d + 5 * 365));
+    if (i >= 0) this.nice[i] = this.todayNice;
+    else this.nice.push(this.todayNice);
+  }
+
+  private todayFrom: number | undefined;
+  private todayNice: B | undefined;
 
   strVal(s: string): Val {
     return { k: "str", def: this.z.Bool.val(true), v: this.z.Int.val(this.str(s)), lit: s };
@@ -100,6 +121,7 @@ export class Space {
     const day = z.Int.const(`${name}.day`);
     this.axioms.push(day.ge(MIN_DAY), day.le(MAX_DAY));
     this.nice.push(day.ge(NICE_FROM), day.le(NICE_TO));
+    if (this.today) this.near.push(day.sub(this.today.v).le(400), day.sub(this.today.v).ge(-400));
     return { day };
   }
 
@@ -235,6 +257,7 @@ export class Space {
       this.universe.forEach((s, i) => {
         const ok = (f.schema.minLength === undefined || [...s].length >= f.schema.minLength) && (f.schema.maxLength === undefined || [...s].length <= f.schema.maxLength) && (!re || re.test(s));
         if (!ok) out.push(this.z.Implies(def, (f.val as { v: A }).v.neq(i)));
+        else if (this.names.has(i)) this.nice.push(this.z.Implies(def, (f.val as { v: A }).v.neq(i)));
       });
     }
     return out;

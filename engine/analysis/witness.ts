@@ -262,9 +262,9 @@ function acceptedFor(space: Space, dec: Decoder, encs: readonly EncodedPolicy[],
  * Proves the model's request: schema-valid for every policy, and decided by both evaluators as the solver claims.
  * `overrides` are parameter values per policy (as encoded).
  */
-export async function prove(space: Space, model: M, encs: readonly EncodedPolicy[], overrides: readonly Readonly<Record<string, unknown>>[] = []): Promise<ProvenWitness> {
+export async function prove(space: Space, model: M, encs: readonly EncodedPolicy[], overrides: readonly Readonly<Record<string, unknown>>[] = [], given?: Witness): Promise<ProvenWitness> {
   const dec = new Decoder(space, model);
-  const base = witnessOf(space, model);
+  const base = given ?? witnessOf(space, model);
   const accepted = acceptedFor(space, dec, encs, base.request, base.decisionDate);
   const w: Witness = { ...base, accepted };
   const exact = encs.every((e) => e.inexact.length === 0);
