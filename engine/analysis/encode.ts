@@ -45,13 +45,37 @@ export interface EncodedPolicy {
   readonly atoms: readonly Atom[];
   /** Where the encoding is not exact (over-approximated by free variables). */
   readonly inexact: readonly string[];
+  /**
+   * Where floating-point rounding may separate the evaluators from the solver's exact rational arithmetic
+   * (`round`, `/`, products of two request values): a witness there that the evaluators contradict is `unknown`.
+   */
+  readonly rounding: readonly string[];
   outcomeIs(o: string): B;
 }
 
-export function encodePolicy(space: Space, policy: CompiledPolicy, overrides: Readonly<Record<string, unknown>> = {}): EncodedPolicy {
-  space.preferToday(policy.effective);
-  return new Encoder(space, policy, parameterValues(policy, overrides)).run();
+export interface EncodeOptions {
+  /**
+   * For tests only: encode this operator wrongly (a strict comparison as its inclusive twin and back, `=` as
+   * `!=`, membership negated), so that a test can show the witness checks catch a wrong encoding.
+   */
+  readonly breakOperator?: OperatorName;
 }
+
+export function encodePolicy(space: Space, policy: CompiledPolicy, overrides: Readonly<Record<string, unknown>> = {}, opts: EncodeOptions = {}): EncodedPolicy {
+  space.preferToday(policy.effective);
+  return new Encoder(space, policy, parameterValues(policy, overrides), opts.breakOperator).run();
+}
+
+const BROKEN: Partial<Record<OperatorName, OperatorName>> = {
+  lessThan: "lessThanInclusive",
+  lessThanInclusive: "lessThan",
+  greaterThan: "greaterThanInclusive",
+  greaterThanInclusive: "greaterThan",
+  equal: "notEqual",
+  notEqual: "equal",
+  in: "notIn",
+  notIn: "in",
+};
 
 const COMPARE = new Set<string>(["equal", "notEqual", "lessThan", "lessThanInclusive", "greaterThan", "greaterThanInclusive", "in", "notIn", "contains", "containsAny", "present"]);
 
@@ -59,6 +83,7 @@ class Encoder {
   private readonly z: Z3;
   private readonly memo = new Map<string, Val>();
   private readonly inexact = new Set<string>();
+  private readonly rounding = new Set<string>();
   private readonly atoms: Atom[] = [];
   private readonly atomTexts = new Set<string>();
   private outcomeVal: Val = { k: "undef" };
@@ -70,6 +95,7 @@ class Encoder {
     private readonly space: Space,
     private readonly policy: CompiledPolicy,
     private readonly params: Readonly<Record<string, unknown>>,
+    private readonly broken?: OperatorName,
   ) {
     this.z = space.z;
     this.T = this.z.Bool.val(true);
@@ -125,6 +151,7 @@ class Encoder {
       leaves,
       atoms: this.atoms,
       inexact: [...this.inexact],
+      rounding: [...this.rounding],
       outcomeIs: (o) => outcome.eq(space.str(o)),
     };
   }
@@ -265,6 +292,12 @@ class Encoder {
   }
 
   private operator(op: OperatorName, a: Val, b: Val, where: string): B {
+    if (op !== this.broken) return this.exactOperator(op, a, b, where);
+    const twin = BROKEN[op];
+    return twin ? this.exactOperator(twin, a, b, where) : this.z.Not(this.exactOperator(op, a, b, where));
+  }
+
+  private exactOperator(op: OperatorName, a: Val, b: Val, where: string): B {
     const z = this.z;
     switch (op) {
       case "equal":
@@ -418,12 +451,16 @@ class Encoder {
       case "neg":
         return { k: "num", def: x.def, v: x.v.neg() };
       case "+":
+        this.rounding.add("addition");
         return { k: "num", def: z.And(x.def, y.def), v: x.v.add(y.v) };
       case "-":
+        this.rounding.add("subtraction");
         return { k: "num", def: z.And(x.def, y.def), v: x.v.sub(y.v) };
       case "*":
+        this.rounding.add("multiplication");
         return { k: "num", def: z.And(x.def, y.def), v: x.v.mul(y.v) };
       case "/":
+        this.rounding.add("division");
         return { k: "num", def: z.And(x.def, y.def, y.v.neq(0)), v: x.v.div(y.v) };
     }
   }
@@ -531,6 +568,7 @@ class Encoder {
         const digits = this.constNumber(d.v);
         if (digits === undefined) return { k: "opaque", why: `${where}: digits must be a constant` };
         const f = 10 ** Math.max(0, Math.min(10, Math.trunc(digits)));
+        this.rounding.add("round()");
         // Math.round(v) = floor(v + 0.5)
         return { k: "num", def: z.And(x.def, d.def), v: z.ToReal(z.ToInt(x.v.mul(f).add(z.Real.val("1/2")))).div(f) };
       }

@@ -267,7 +267,7 @@ export async function prove(space: Space, model: M, encs: readonly EncodedPolicy
   const base = given ?? witnessOf(space, model);
   const accepted = acceptedFor(space, dec, encs, base.request, base.decisionDate);
   const w: Witness = { ...base, accepted };
-  const exact = encs.every((e) => e.inexact.length === 0);
+  const exact = encs.every((e) => e.inexact.length === 0 && e.rounding.length === 0);
   const decisions: DecisionSummary[] = [];
   for (const [i, enc] of encs.entries()) {
     const p = enc.policy;
