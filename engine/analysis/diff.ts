@@ -67,6 +67,23 @@ export interface DiffOptions {
 
 /** `a` and `b` hold the same sequence (positions compared one by one after the included slots are packed). */
 export function sameSequence(z: Z3, a: readonly Slot[], b: readonly Slot[]): B {
+  const key = (s: Slot): string => s.v.toString();
+  const unique = (s: readonly Slot[]): boolean => s.every((x) => z.isIntVal(x.v)) && new Set(s.map(key)).size === s.length;
+  if (unique(a) && unique(b)) {
+    // Each value at most once on each side: the same values included, and no two of them in a different order.
+    const inA = new Map(a.map((x, i) => [key(x), { inc: x.inc, i }]));
+    const inB = new Map(b.map((x, i) => [key(x), { inc: x.inc, i }]));
+    const F = z.Bool.val(false);
+    const parts: B[] = [];
+    for (const k of new Set([...inA.keys(), ...inB.keys()])) parts.push((inA.get(k)?.inc ?? F).eq(inB.get(k)?.inc ?? F));
+    const both = [...inA.keys()].filter((k) => inB.has(k));
+    for (const x of both) {
+      for (const y of both) {
+        if (inA.get(x)!.i < inA.get(y)!.i && inB.get(x)!.i > inB.get(y)!.i) parts.push(z.Not(z.And(inA.get(x)!.inc, inA.get(y)!.inc)));
+      }
+    }
+    return z.And(z.Bool.val(true), ...parts);
+  }
   const packed = (s: readonly Slot[]): { len: A; at: A[] } => {
     const one = (x: B): A => z.If(x, 1, 0) as A;
     const prefix: A[] = [];
@@ -144,7 +161,8 @@ export async function diffPolicies(oldP: CompiledPolicy, newP: CompiledPolicy, o
     const regions: Region[] = [];
     const blocked: B[] = [];
     for (let round = 0; round < limit + 1; round++) {
-      const found = await session.find([target, ...blocked]);
+      // The last round only asks whether more exist: no need for a readable model.
+      const found = await session.find([target, ...blocked], round < limit);
       if (found.status === "unsat") return { regions, more: false };
       if (found.status === "unknown") {
         unknown.push(`${label}: ${found.why}`);
@@ -225,8 +243,9 @@ function mergeAtoms(a: EncodedPolicy, b: EncodedPolicy): EncodedPolicy["atoms"] 
     const twin = byText.get(x.text);
     if (!twin) out.push(x);
     else if (!twin.b.eqIdentity(x.b)) {
-      out[out.indexOf(twin)] = { ...twin, text: `${twin.text} (under ${a.policy.version})` };
-      out.push({ ...x, text: `${x.text} (under ${b.policy.version})` });
+      const [ta, tb] = a.policy.version === b.policy.version ? ["the old version", "the new version"] : [a.policy.version, b.policy.version];
+      out[out.indexOf(twin)] = { ...twin, text: `${twin.text} (under ${ta})` };
+      out.push({ ...x, text: `${x.text} (under ${tb})` });
     }
   }
   return out;

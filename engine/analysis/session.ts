@@ -45,14 +45,12 @@ export class Session {
     try {
       s.add(...extra);
       if (nice) {
-        for (const prefs of [[...this.space.nice, ...this.space.near], this.space.nice]) {
-          s.push();
-          s.add(...prefs);
-          this.calls++;
-          const r = await s.check();
-          if (r === "sat") return { status: "sat", model: s.model() };
-          s.pop();
-        }
+        s.push();
+        s.add(...this.space.nice);
+        this.calls++;
+        const r = await s.check();
+        if (r === "sat") return { status: "sat", model: s.model() };
+        s.pop();
       }
       this.calls++;
       const r = await s.check();

@@ -62,8 +62,6 @@ export class Space {
   readonly axioms: B[] = [];
   /** Tried first, dropped if they make a query unsatisfiable: whole cents, dates in 1900..2100, UTC date-times. */
   readonly nice: B[] = [];
-  /** Tried before `nice`: request dates within about a year of `today()`. */
-  readonly near: B[] = [];
   readonly fields = new Map<string, Field>();
   private readonly objects = new Map<string, B>();
   private readonly dups = new Map<string, Val>();
@@ -121,7 +119,6 @@ export class Space {
     const day = z.Int.const(`${name}.day`);
     this.axioms.push(day.ge(MIN_DAY), day.le(MAX_DAY));
     this.nice.push(day.ge(NICE_FROM), day.le(NICE_TO));
-    if (this.today) this.near.push(day.sub(this.today.v).le(400), day.sub(this.today.v).ge(-400));
     return { day };
   }
 
