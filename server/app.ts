@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import express, { type Express } from "express";
 import { errorMiddleware, notFoundHandler } from "./errors.js";
 import { requestLogger } from "./logging.js";
+import { analysisRouter } from "./routes/analysis.js";
 import { decisionsRouter } from "./routes/decisions.js";
 import { draftsRouter } from "./routes/drafts.js";
 import { evaluateRouter } from "./routes/evaluate.js";
@@ -35,6 +36,7 @@ export function createApp(s: Services): Express {
   app.use(draftsRouter(s));
   app.use(decisionsRouter(s));
   app.use(simulationsRouter(s));
+  app.use(analysisRouter(s));
   if (existsSync(s.config.editorDir)) {
     app.use(express.static(s.config.editorDir, { index: "index.html", dotfiles: "ignore", fallthrough: true }));
   }

@@ -113,7 +113,7 @@ describe("every operator and built-in, on both sides of its boundary", () => {
       // Free witnesses on each side, proven by both evaluators.
       const { z, space, enc, session } = ready;
       for (const side of [enc.fired[0]!, z.Not(enc.fired[0]!)]) {
-        const found = await session.find([side]);
+        const found = await session.find([side], false);
         expect(found.status).toBe("sat");
         if (found.status === "sat") await prove(space, found.model, [enc]);
       }
