@@ -26,7 +26,15 @@ export const schema = {
 
 /** A policy with one rule `r` (outcome deny) on `when`, `otherwise approve`, and optional extra DSL. */
 export function policyWith(when: string, extra = "", envelope = ""): CompiledPolicy {
-  const source = `---
+  const source = sourceWith(when, extra, envelope);
+  const { compiled, diagnostics } = compilePolicy(source, { requestSchema: () => schema, parentSource: () => undefined });
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  if (!compiled || errors.length) throw new Error(`${when}: ${errors.map((d) => d.message).join("; ")}`);
+  return compiled;
+}
+
+export function sourceWith(when: string, extra = "", envelope = ""): string {
+  return `---
 program: t
 version: "1"
 effective: 2008-01-01
@@ -49,8 +57,4 @@ rule r
 ${extra}
 otherwise approve code ok reason "ok" cite "test"
 `;
-  const { compiled, diagnostics } = compilePolicy(source, { requestSchema: () => schema, parentSource: () => undefined });
-  const errors = diagnostics.filter((d) => d.severity === "error");
-  if (!compiled || errors.length) throw new Error(`${when}: ${errors.map((d) => d.message).join("; ")}`);
-  return compiled;
 }
