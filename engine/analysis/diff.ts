@@ -198,7 +198,8 @@ export async function diffPolicies(oldP: CompiledPolicy, newP: CompiledPolicy, o
 
   const sameOutcome = encOld.outcome.eq(encNew.outcome);
   const reasons: SameOutcomeChange[] = [];
-  const reasonsEqual = sameSequence(z, encOld.reasonCodes, encNew.reasonCodes);
+  // Compared by rule and code: each is unique in a policy, which keeps the comparison linear.
+  const reasonsEqual = sameSequence(z, encOld.reasonKeys, encNew.reasonKeys);
   for (const o of fromOutcomes.filter((x) => toOutcomes.includes(x))) {
     const { regions, more } = await regionsOf(z.And(encOld.outcomeIs(o), encNew.outcomeIs(o), z.Not(reasonsEqual)), `${o}: reasons`, sameLimit);
     if (regions.length) reasons.push({ outcome: o, what: "reasons", regions, ...(more ? { more } : {}) });

@@ -39,6 +39,8 @@ export interface EncodedPolicy {
   /** The outcome as a universe index. */
   readonly outcome: A;
   readonly reasonCodes: readonly Slot[];
+  /** The same slots keyed by rule and code (unique per policy), for comparing reasons between versions. */
+  readonly reasonKeys: readonly Slot[];
   readonly attributes: ReadonlyMap<string, Val>;
   /** Leaf conditions of each rule, with their text. */
   readonly leaves: readonly (readonly { readonly name: string; readonly b: B }[])[];
@@ -123,6 +125,9 @@ class Encoder {
     });
     const reasonCodes: Slot[] = p.rules.map((r, i) => ({ inc: decides[i]!, v: z.Int.val(this.space.str(r.event.params.code ?? "", true)) }));
     reasonCodes.push({ inc: otherwise, v: z.Int.val(this.space.str(p.otherwise.code, true)) });
+    const key = (rule: string, code: string): A => z.Int.val(this.space.str(`${rule}\u0000${code}`, true));
+    const reasonKeys: Slot[] = p.rules.map((r, i) => ({ inc: decides[i]!, v: key(r.name, r.event.params.code ?? "") }));
+    reasonKeys.push({ inc: otherwise, v: key("otherwise", p.otherwise.code) });
     // Attributes: `set` of fired rules in file order (a later one overwrites), then `attribute` declarations.
     const attrs = new Map<string, Val>();
     p.rules.forEach((r, i) => {
@@ -147,6 +152,7 @@ class Encoder {
       otherwise,
       outcome,
       reasonCodes,
+      reasonKeys,
       attributes: attrs,
       leaves,
       atoms: this.atoms,
