@@ -46,7 +46,7 @@ const new10 = shipped("ice-tar", "2010.1");
 describe("ice-tar 2005.1 -> 2010.1", () => {
   let result: DiffResult;
   beforeAll(async () => {
-    result = await diffPolicies(old05.policy, new10.policy, { regionsPerTransition: 3 });
+    result = await diffPolicies(old05.policy, new10.policy, { regionsPerTransition: 1 });
   });
 
   it("lists every outcome transition the shipped history shows", () => {
@@ -103,7 +103,7 @@ describe("rewrites are proven equivalent", () => {
 
 describe("one-unit changes are found with an example at the boundary", () => {
   it("a threshold one dollar higher", async () => {
-    const r = await diffPolicies(new10.policy, compileVariant("ice-tar", edit(new10.source, "value: 2500", "value: 2501")), { regionsPerTransition: 2 });
+    const r = await diffPolicies(new10.policy, compileVariant("ice-tar", edit(new10.source, "value: 2500", "value: 2501")), { regionsPerTransition: 1 });
     clean(r);
     expect(r.verdict).toBe("different");
     for (const e of examples(r)) {
@@ -115,7 +115,7 @@ describe("one-unit changes are found with an example at the boundary", () => {
   });
 
   it("`>` turned into `>=`", async () => {
-    const r = await diffPolicies(new10.policy, compileVariant("ice-tar", edit(new10.source, "service.estimatedCost > costThreshold", "service.estimatedCost >= costThreshold")), { regionsPerTransition: 2 });
+    const r = await diffPolicies(new10.policy, compileVariant("ice-tar", edit(new10.source, "service.estimatedCost > costThreshold", "service.estimatedCost >= costThreshold")), { regionsPerTransition: 1 });
     clean(r);
     expect(r.verdict).toBe("different");
     expect(examples(r).length).toBeGreaterThan(0);
@@ -123,7 +123,7 @@ describe("one-unit changes are found with an example at the boundary", () => {
   });
 
   it("one category added to a table", async () => {
-    const r = await diffPolicies(old05.policy, compileVariant("ice-tar", edit(old05.source, "prenatal, dental, vision, ambulance]", "prenatal, dental, vision, ambulance, hearing]")), { regionsPerTransition: 2 });
+    const r = await diffPolicies(old05.policy, compileVariant("ice-tar", edit(old05.source, "prenatal, dental, vision, ambulance]", "prenatal, dental, vision, ambulance, hearing]")), { regionsPerTransition: 1 });
     clean(r);
     // Scheduled surgery stays case by case; a hearing service was denied as not covered, now it is reviewed
     // (pend), or approved when the on-site physician authorized it.

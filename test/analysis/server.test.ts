@@ -15,19 +15,22 @@ describe("POST /v1/analysis/diff and /v1/analysis/analyze", () => {
     removeTempDirs();
   });
 
-  it("when an analyst diffs two published versions, then the transitions come with proven examples", async () => {
-    const r = await call(srv.url, "/v1/analysis/diff", { body: { program: "ice-tar", old: { version: "2005.1" }, new: { version: "2010.1" }, regionsPerTransition: 1 }, key: KEYS.analyst });
+  it("when an analyst diffs a version against a draft, then the transitions come with proven examples", async () => {
+    // A draft of usms-claim that no longer accepts UB-04 forms.
+    const source = readFileSync("policies/usms-claim/2000.1.policy", "utf8").replace("values: [CMS-1500, UB-92, UB-04]", "values: [CMS-1500, UB-92]");
+    const r = await call(srv.url, "/v1/analysis/diff", { body: { program: "usms-claim", old: { version: "2000.1" }, new: { source }, regionsPerTransition: 1 }, key: KEYS.analyst });
     expect(r.status).toBe(200);
     expect(r.body.verdict).toBe("different");
-    const found = r.body.transitions.map((t: { from: string; to: string }) => `${t.from}->${t.to}`);
-    expect(found).toContain("pend->approve");
     expect(r.body.failures).toEqual([]);
-    // An example re-run over HTTP is decided as the diff says.
-    const t = r.body.transitions.find((x: { from: string }) => x.from === "pend");
+    expect(r.body.transitions.map((t: { from: string; to: string }) => `${t.from}->${t.to}`)).toEqual(["valid->invalid"]);
+    const t = r.body.transitions[0];
+    expect(t.regions[0].where).toContain("form");
     const ex = t.regions[0].example;
-    const ev = await call(srv.url, `/v1/programs/ice-tar/versions/2010.1/evaluate?decisionDate=${ex.decisionDate}`, { body: ex.request, key: KEYS.service });
+    expect(ex.request.form).toBe("UB-04");
+    // The example re-run over HTTP is decided as the diff says.
+    const ev = await call(srv.url, `/v1/programs/usms-claim/versions/2000.1/evaluate?decisionDate=${ex.decisionDate}`, { body: ex.request, key: KEYS.service });
     expect(ev.status).toBe(200);
-    expect(ev.body.outcome).toBe(t.to);
+    expect(ev.body.outcome).toBe(t.from);
   });
 
   it("when an author diffs a draft against the version it would replace, then an identical draft is equivalent", async () => {
