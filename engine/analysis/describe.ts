@@ -75,6 +75,8 @@ export function literalText(text: string, positive: boolean): string {
   // `!(a === b)` is `a !== b`; `!(x in LIST)` is `x not in LIST` for a list or table
   const eq = /^(\S+) = (.+)$/.exec(text);
   if (eq) return `${eq[1]} != ${eq[2]}`;
+  const ne = /^(\S+) != (.+)$/.exec(text);
+  if (ne) return `${ne[1]} = ${ne[2]}`;
   const inm = /^(\S+) in (\S+)$/.exec(text);
   if (inm) return `${inm[1]} not in ${inm[2]}`;
   return /\s/.test(text) ? `not (${text})` : `not ${text}`;
