@@ -106,6 +106,7 @@ export class Space {
     else this.nice.push(this.todayNice);
   }
 
+  private finalized: B[] | undefined;
   private todayFrom: number | undefined;
   private todayNice: B | undefined;
 
@@ -246,7 +247,9 @@ export class Space {
    * rejects (length, pattern). Call once every policy of the query is encoded.
    */
   finalize(): B[] {
+    if (this.finalized) return this.finalized;
     const out: B[] = [];
+    this.finalized = out;
     for (const f of this.fields.values()) {
       if (f.val.k !== "str" || f.schema.enum) continue;
       const re = f.schema.pattern ? new RegExp(f.schema.pattern, "u") : undefined;
