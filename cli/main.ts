@@ -5,6 +5,7 @@
  *   precept eval PROGRAM@VERSION REQUEST  the decision (with explanation) as JSON; --reference uses json-rules-engine,
  *                                         --date=YYYY-MM-DD fixes the decision date
  *   precept test [FILE|DIR…] [--coverage] runs the policies' test cases; ends with `N passed, N failed`
+ *   precept diff OLD NEW, precept analyze FILE, eval --counterfactual: the solver-backed commands (cli/analysis.ts)
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -13,6 +14,7 @@ import { createEvaluator } from "../engine/index.js";
 import { createReferenceEvaluator } from "../engine/reference.js";
 import { compileFile, loadPolicyDir, type PolicyFile } from "../engine/policy-files.js";
 import { coverageGaps, readTestCases, runTestCases, testsFileFor } from "../engine/policy-tests.js";
+import { AnalysisUsageError, analyzeCmd, counterfactualFor, diffCmd, resolvePolicy } from "./analysis.js";
 import { simulateCmd } from "./simulate.js";
 
 function formatDiagnostic(file: string, d: Diagnostic): string {
@@ -62,10 +64,8 @@ async function evalCmd(args: string[]): Promise<number> {
   const reference = args.includes("--reference");
   const dateArg = args.find((a) => a.startsWith("--date="))?.slice("--date=".length);
   const [target, requestFile] = args.filter((a) => !a.startsWith("--"));
-  const m = /^([a-z0-9-]+)@(.+)$/.exec(target ?? "");
-  if (!m || !requestFile) throw new UsageError("usage: precept eval PROGRAM@VERSION REQUEST.json [--reference] [--date=YYYY-MM-DD]");
-  const p = loadPolicyDir("policies").find((x) => x.program === m[1] && x.version === m[2]);
-  if (!p) throw new UsageError(`no policy ${m[1]} version ${m[2]} under policies/`);
+  if (!target || !requestFile) throw new UsageError("usage: precept eval PROGRAM@VERSION|FILE.policy REQUEST.json [--reference] [--date=YYYY-MM-DD] [--counterfactual]");
+  const p = resolvePolicy(target);
   if (!p.compiled) {
     for (const d of p.diagnostics) console.error(formatDiagnostic(p.file, d));
     return 1;
@@ -80,7 +80,8 @@ async function evalCmd(args: string[]): Promise<number> {
   const decision = reference
     ? await createReferenceEvaluator(p.compiled).evaluate(request, { explain: true, ...(dateArg ? { decisionDate: dateArg } : {}) })
     : evaluator.evaluate(request, { explain: true, ...(dateArg ? { decisionDate: dateArg } : {}) });
-  process.stdout.write(`${JSON.stringify(decision, null, 2)}\n`);
+  const counterfactual = args.includes("--counterfactual") ? await counterfactualFor(p, request as Record<string, unknown>, dateArg) : undefined;
+  process.stdout.write(`${JSON.stringify(counterfactual ? { ...decision, counterfactual } : decision, null, 2)}\n`);
   return 0;
 }
 
@@ -128,8 +129,12 @@ async function main(argv: string[]): Promise<number> {
       return testCmd(args);
     case "simulate":
       return simulateCmd(args);
+    case "diff":
+      return diffCmd(args);
+    case "analyze":
+      return analyzeCmd(args);
     default:
-      console.error("usage: precept check FILE… | compile FILE | eval PROGRAM@VERSION REQUEST.json | test [FILE|DIR…] [--coverage] | simulate --program P --baseline V --candidate V …");
+      console.error("usage: precept check FILE… | compile FILE | eval PROGRAM@VERSION REQUEST.json | test [FILE|DIR…] [--coverage] | diff OLD NEW [--json] | analyze FILE… [--json] | simulate --program P --baseline V --candidate V …");
       return 2;
   }
 }
@@ -137,7 +142,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(err instanceof UsageError ? err.message : `precept: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(err instanceof UsageError || err instanceof AnalysisUsageError ? err.message : `precept: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(2);
   },
 );

@@ -7,6 +7,7 @@ import compression from "compression";
 import express, { type Express } from "express";
 import { errorMiddleware, notFoundHandler } from "./errors.js";
 import { requestLogger } from "./logging.js";
+import { analysisRouter } from "./routes/analysis.js";
 import { decisionsRouter } from "./routes/decisions.js";
 import { draftsRouter } from "./routes/drafts.js";
 import { evaluateRouter } from "./routes/evaluate.js";
@@ -40,6 +41,7 @@ export function createApp(s: Services): Express {
   app.use(draftsRouter(s));
   app.use(decisionsRouter(s));
   app.use(simulationsRouter(s));
+  app.use(analysisRouter(s));
   if (existsSync(s.config.editorDir)) {
     // Compressed (brotli or gzip, as the browser accepts) for the editor only: API answers are small and hot.
     // Vite names assets by content hash, so they are cached for good; the page itself is revalidated every time.

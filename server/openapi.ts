@@ -6,6 +6,7 @@
  */
 import { TEST_CASE_SCHEMA, TEST_CASES_SCHEMA } from "../engine/test-case-schema.js";
 import type { Registry, Entry } from "./registry.js";
+import { analysisOpenApiPaths } from "./routes/analysis.js";
 import { simulationOpenApiPaths } from "./routes/simulations.js";
 
 type Schema = Record<string, unknown>;
@@ -145,6 +146,7 @@ function evaluateOps(program: string, entries: Entry[], components: Schema): Rec
   const queryParams = [
     { name: "explain", in: "query", schema: { type: "boolean" }, description: "include the rule-by-rule explanation" },
     { name: "decisionDate", in: "query", schema: { type: "string", format: "date" }, description: "the date today() returns" },
+    { name: "counterfactual", in: "query", schema: { type: "boolean" }, description: "add `counterfactual`: the nearest requests with another outcome, changing only actionable fields" },
   ];
   const tag = [program];
   const sec = { "x-precept-role": "service" };
@@ -208,6 +210,7 @@ export function buildOpenApi(registry: Registry): object {
     tags: registry.programNames().map((name) => ({ name })),
     paths: {
       ...simulationOpenApiPaths(),
+      ...analysisOpenApiPaths(),
       "/health": { get: { security: [], operationId: "health", responses: { 200: { description: "alive" } } } },
       "/ready": { get: { security: [], operationId: "ready", responses: { 200: { description: "ready" }, 503: { description: "not ready" } } } },
       "/openapi.json": { get: { security: [], operationId: "openapi", responses: { 200: { description: "this document" } } } },

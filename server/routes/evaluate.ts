@@ -3,7 +3,8 @@
  *   POST /v1/programs/:program/versions/:version/evaluate         one request → decision
  *   POST /v1/programs/:program/evaluate                           under the version in force on dateOfService
  *   POST /v1/programs/:program/versions/:version/evaluate-batch   JSON array or NDJSON in, the same out, in order
- * Query: `explain` (default true for one request, false for batches), `decisionDate` (YYYY-MM-DD, fixes today()).
+ * Query: `explain` (default true for one request, false for batches), `decisionDate` (YYYY-MM-DD, fixes today()),
+ * `counterfactual` (one request: the nearest requests with another outcome, routes/analysis.ts).
  * Every decision is in the decision log before its bytes leave the server.
  */
 import { StringDecoder } from "node:string_decoder";
@@ -20,6 +21,7 @@ import { isAcceptedTwice } from "../store/sql-store.js";
 import { isStoreUnavailable } from "../store/unavailable.js";
 import type { Entry } from "../registry.js";
 import type { Services } from "../services.js";
+import { withCounterfactual } from "./analysis.js";
 import { findVersion, isDate, param, queryBool, queryDate, sendJson, unknownProgram, write } from "./common.js";
 
 type BatchItem = { value: unknown } | { error: AppError };
@@ -224,7 +226,7 @@ export function evaluateRouter(s: Services): Router {
     const opts = evalOptions(s, req, true);
     const request = await readJson(req, s.config.bodyLimit);
     const ev = await decideAndLog(s, entry, request, { ...opts, startedAt });
-    sendJson(res, ev.answer);
+    sendJson(res, await withCounterfactual(s, req, entry, request, ev.answer));
   });
 
   r.post("/v1/programs/:program/evaluate", service, async (req, res) => {
@@ -252,7 +254,7 @@ export function evaluateRouter(s: Services): Router {
     }
     const ev = await decideAndLog(s, entry, request, { ...opts, startedAt });
     res.setHeader("x-precept-version", entry.version);
-    sendJson(res, ev.answer);
+    sendJson(res, await withCounterfactual(s, req, entry, request, ev.answer));
   });
 
   r.post("/v1/programs/:program/versions/:version/evaluate-batch", service, async (req, res) => {
