@@ -4,7 +4,7 @@
  */
 import type { CstElement, CstNode, IToken } from "chevrotain";
 import type { Assignment, BinaryOp, Decl, Expr, Name, PolicyBody } from "./ast.js";
-import type { Span } from "./diagnostics.js";
+import type { DiagnosticSink, Span } from "./diagnostics.js";
 
 type Children = Record<string, CstElement[] | undefined>;
 
@@ -55,7 +55,20 @@ export function unquote(image: string): string {
   return image.slice(1, -1).replace(/\\(.)/g, "$1");
 }
 
-export function toAst(cst: CstNode): PolicyBody {
+// The sink of the toAst call under way: this step reports its own syntax errors (set for the duration of one
+// synchronous call, so the helpers below need not pass it along).
+let sink: DiagnosticSink | undefined;
+
+export function toAst(cst: CstNode, diagnostics?: DiagnosticSink): PolicyBody {
+  sink = diagnostics;
+  try {
+    return toBody(cst);
+  } finally {
+    sink = undefined;
+  }
+}
+
+function toBody(cst: CstNode): PolicyBody {
   const decls: Decl[] = [];
   for (const d of nodes(cst.children, "declaration")) {
     const inner = Object.values(d.children)[0]?.[0];
@@ -157,6 +170,9 @@ function items(n: CstNode): Item[] {
       if (!word) out.push({ t: "atom", e: undefined });
       else {
         const present = word.image === "present" ? true : word.image === "missing" ? false : undefined;
+        if (present === undefined) {
+          sink?.error("syntax/unknown-presence", tokenSpan(word), `expected \`present\` or \`missing\` after \`is\`, found \`${word.image}\``);
+        }
         out.push({ t: "is", present, word, negate: !!tok(oc, "negate"), span: tokenSpan(word) });
       }
     }
@@ -185,11 +201,14 @@ function climb(list: Item[]): Expr | undefined {
       } else if (next?.t === "is" && IS >= min) {
         pos++;
         if (!left) continue;
+        // Any word but `present`/`missing` was reported when the items were read: the expression is a hole.
+        if (next.present === undefined) {
+          broken = true;
+          left = undefined;
+          continue;
+        }
         const span = join(left.span, next.span);
-        // Any word but `present`/`missing` is reported by the checker through this sentinel call.
-        left = next.present === undefined
-          ? { kind: "call", fn: `is ${next.word.image}`, fnSpan: next.span, args: [left], span }
-          : { kind: "presence", operand: left, present: next.negate ? !next.present : next.present, span };
+        left = { kind: "presence", operand: left, present: next.negate ? !next.present : next.present, span };
       } else return left;
     }
   };
@@ -211,6 +230,10 @@ function primary(n: CstNode | undefined): Expr | undefined {
   if (str) return { kind: "string", value: unquote(str.image), span };
   if (tok(c, "True")) return { kind: "boolean", value: true, span };
   if (tok(c, "False")) return { kind: "boolean", value: false, span };
+  // A group, list, call or lookup whose close was inserted by error recovery is a hole: its unclosed opener is
+  // reported (delimiters.ts), and a guess at where it ends would only bring follow-on type errors.
+  const closer = c["listOpen"] ? "listClose" : c["groupOpen"] ? "groupClose" : c["callOpen"] ? "callClose" : c["lookupOpen"] ? "lookupClose" : undefined;
+  if (closer && !tok(c, closer)) return undefined;
   if (c["listOpen"]) {
     const items = nodes(c, "items").map(expr);
     return items.some((i) => !i) ? undefined : { kind: "list", items: items as Expr[], span };

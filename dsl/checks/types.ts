@@ -3,6 +3,7 @@
  * an enumerated field never takes. Returns nothing; reports through the context.
  */
 import type { Expr } from "../ast.js";
+import type { CodeOf } from "../catalogue.js";
 import { suggest } from "../diagnostics.js";
 import { functions, tableType, valueType } from "../scope.js";
 import type { DslType } from "../schema-facts.js";
@@ -21,7 +22,7 @@ const article = (t: DslType): string =>
 
 export function checkTypes(ctx: CheckContext): void {
   for (const { decl, origin } of ctx.decls) {
-    const report = (code: string, span: { start: number; end: number }, message: string, help?: string): void =>
+    const report = (code: CodeOf<"error">, span: { start: number; end: number }, message: string, help?: string): void =>
       ctx.report("error", code, span, message, help, origin);
     const t = new Typer(ctx, report, decl.kind === "attribute");
     switch (decl.kind) {
@@ -44,7 +45,7 @@ export function checkTypes(ctx: CheckContext): void {
 
 const inferring = new Set<object>();
 
-type Report = (code: string, span: { start: number; end: number }, message: string, help?: string) => void;
+type Report = (code: CodeOf<"error">, span: { start: number; end: number }, message: string, help?: string) => void;
 
 class Typer {
   constructor(
@@ -135,10 +136,6 @@ class Typer {
   }
 
   private call(e: Extract<Expr, { kind: "call" }>): DslType {
-    if (e.fn.startsWith("is ")) {
-      this.report("syntax/unknown-presence", e.fnSpan, `expected \`present\` or \`missing\` after \`is\`, found \`${e.fn.slice(3)}\``);
-      return "boolean";
-    }
     const sig = Object.hasOwn(functions, e.fn) ? functions[e.fn] : undefined;
     if (!sig) {
       this.report("policy/unknown-function", e.fnSpan, `unknown function \`${e.fn}\``, this.didYouMean(e.fn, Object.keys(functions)));
@@ -162,7 +159,7 @@ class Typer {
       const t = this.type(a);
       const want = sig.args[Math.min(i, sig.args.length - 1)];
       if (want && !want.some((w) => compatible(t, w))) {
-        this.report("policy/type-mismatch", a.span, `argument ${i + 1} of \`${e.fn}\` must be ${article(want[0]!)}, but this is ${article(t)}`);
+        this.report("policy/type-mismatch", a.span, `argument ${i + 1} of \`${e.fn}\` must be ${article(want[0]!)}, but this is ${article(t)}`, `${e.fn}: ${sig.doc}`);
       }
       return t;
     });
