@@ -20,6 +20,8 @@ function compatible(a: DslType, b: DslType): boolean {
 const article = (t: DslType): string =>
   ({ number: "a number", string: "a text", boolean: "true or false", date: "a date", datetime: "a date-time", list: "a list", set: "a table of values", map: "a table of keyed values", any: "a value" })[t];
 
+const joinHelp = (op: string): string => `each side of \`${op}\` must be a condition that is true or false, such as a comparison (\`x > 500\`); a number or a text alone is not a condition`;
+
 export function checkTypes(ctx: CheckContext): void {
   for (const { decl, origin } of ctx.decls) {
     const report = (code: CodeOf<"error">, span: { start: number; end: number }, message: string, help?: string): void =>
@@ -173,8 +175,8 @@ class Typer {
     switch (e.op) {
       case "and":
       case "or":
-        if (!compatible(l, "boolean")) mismatch(`\`${e.op}\` joins conditions, but the left side is ${article(l)}`);
-        if (!compatible(r, "boolean")) mismatch(`\`${e.op}\` joins conditions, but the right side is ${article(r)}`);
+        if (!compatible(l, "boolean")) mismatch(`\`${e.op}\` joins conditions, but the left side is ${article(l)}`, joinHelp(e.op));
+        if (!compatible(r, "boolean")) mismatch(`\`${e.op}\` joins conditions, but the right side is ${article(r)}`, joinHelp(e.op));
         return "boolean";
       case "+":
       case "-":
