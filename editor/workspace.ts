@@ -9,6 +9,7 @@ import { factCatalogue, type FactInfo } from "../dsl/schema-facts.js";
 import { Analysis, type AnalysisResult } from "./analysis.js";
 import { registerCompletion } from "./completion.js";
 import { registerDefinition } from "./definition.js";
+import { registerFormatting } from "./format.js";
 import { byId, clear, h } from "./dom.js";
 import { registerHover } from "./hover.js";
 import { LANGUAGE_ID, registerPrecept } from "./language.js";
@@ -64,6 +65,7 @@ export class Workspace {
       this.model && model.uri.toString() === this.model.uri.toString() && this.analysis ? { outline: this.analysis.outline, facts: this.facts } : undefined;
     registerCompletion(monaco, contextOf);
     registerHover(monaco, contextOf);
+    registerFormatting(monaco);
     registerDefinition(monaco, contextOf, (_model, version) => (this.context ? this.publishedModel(this.context.program, version)?.uri : undefined));
     monaco.editor.registerEditorOpener({
       openCodeEditor: (_source, resource, selection) => {
