@@ -232,6 +232,19 @@ function describeSchemaError(doc: Document, err: ErrorObject): { span: Span; mes
     case "additionalProperties": {
       const extra = (err.params as { additionalProperty: string }).additionalProperty;
       const span = keySpan(doc, [...segments, extra]) ?? fallback;
+      // `{ value: $5,000 }`: in braces the comma ends the value, and `000` becomes a key of its own.
+      const parent = doc.getIn(segments, true);
+      const keyNode = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && String(p.key.value) === extra)?.key : undefined;
+      const rest = isScalar(keyNode) ? String(keyNode.source ?? keyNode.value) : extra;
+      const cut = segments[0] === "parameters" && segments.length === 2 && /^\d{3}(\.\d+)?$/.test(rest) ? doc.getIn([...segments, "value"]) : undefined;
+      if (cut !== undefined && /^[$€£]?\s*\d{1,3}$/.test(String(cut).trim())) {
+        const amount = `${String(cut).replace(/[^\d]/g, "")}${rest}`;
+        return {
+          span,
+          message: `the comma in \`${String(cut)},${rest}\` splits the value of ${where} in two`,
+          help: `write the number alone, without \`$\` or commas: \`value: ${amount}\``,
+        };
+      }
       const known =
         segments.length === 0 ? Object.keys(envelopeSchema.properties)
         : segments[0] === "parameters" ? ["value", "description", "cite"]
