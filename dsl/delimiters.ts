@@ -4,7 +4,7 @@
  * diagnostic points at it and says where the close was expected. Brackets never span a clause, so a clause or
  * declaration keyword (or the end of the file) closes the search.
  */
-import { EOF, type IToken, type TokenType } from "chevrotain";
+import type { IToken, TokenType } from "chevrotain";
 import * as T from "./tokens.js";
 
 export interface Unclosed {
@@ -34,7 +34,6 @@ export function findUnclosed(tokens: readonly IToken[]): Unclosed[] {
     }
   };
   for (const t of tokens) {
-    if (t.tokenType === EOF) break;
     if (closes.has(t.tokenType)) open.push(t);
     else if (t.tokenType === T.RParen || t.tokenType === T.RBracket) {
       const top = open[open.length - 1];

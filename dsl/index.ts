@@ -104,12 +104,16 @@ export function compilePolicy(text: string, host: PolicyHost): CompileResult {
   }
   const scope = new Scope(merged.envelope, factCatalogue(schema), merged.decls.map((d) => d.decl));
   const extendsSpan = parse.spans.keys.get("extends") ?? { start: 0, end: 3 };
+  const syntaxSpans = parse.diagnostics.filter((d) => d.code.startsWith("syntax/")).map((d) => ({ start: d.start.offset, end: d.end.offset }));
   const ctx: CheckContext = {
     envelope: merged.envelope,
     spans: parse.spans,
     decls: merged.decls,
     scope,
     report(severity, code, span, message, help, origin) {
+      // A complaint about an expression that holds a syntax error is a follow-on of that error: the tree there is
+      // error recovery's guess.
+      if (origin === undefined && syntaxSpans.some((s) => s.start >= span.start && s.start < span.end)) return;
       if (origin === undefined) sink.report(severity, code, span, message, help);
       else sink.report(severity, code, extendsSpan, `in \`${origin}\`, which this version extends: ${message}`, help);
     },
