@@ -111,6 +111,10 @@ class Typer {
     if (!r) {
       const help = this.didYouMean(name, [...this.ctx.scope.names(), ...(this.inAttribute ? ["outcome"] : [])]);
       const isPath = name.includes(".");
+      if (name === "outcome" && !help) {
+        this.report("policy/unknown-fact", span, "`outcome` is not known yet here", "`outcome` can be used only in an `attribute`, which is computed after the outcome is decided");
+        return "any";
+      }
       this.report("policy/unknown-fact", span, isPath ? `unknown fact \`${name}\`: the request schema has no such field` : `unknown name \`${name}\``, help ?? (isPath ? undefined : "a name is a request field, a `let` fact, a parameter or a table"));
       return "any";
     }
@@ -148,13 +152,13 @@ class Typer {
     const max = sig.rest ? Infinity : sig.args.length;
     if (e.args.length < min || e.args.length > max) {
       const n = sig.rest ? `at least ${min}` : min === max ? String(max) : `${min} or ${max}`;
-      this.report("policy/wrong-arguments", e.span, `\`${e.fn}\` takes ${n} argument${n === "1" ? "" : "s"}, not ${e.args.length}`, `${e.fn}: ${sig.doc}`);
+      this.report("policy/wrong-arguments", e.span, `\`${e.fn}\` takes ${n} argument${n === "1" || n === "at least 1" ? "" : "s"}, not ${e.args.length}`, `${e.fn}: ${sig.doc}`);
     }
     const types = e.args.map((a, i) => {
       if (e.fn === "absent") {
         if (a.kind !== "name" || this.ctx.scope.resolve(a.name)?.kind !== "field") {
           if (a.kind === "name") this.type(a);
-          else this.report("policy/wrong-arguments", a.span, "`absent` takes request field names");
+          else this.report("policy/wrong-arguments", a.span, "`absent` takes request field names", "name the request fields themselves, e.g. `absent(service.code, diagnosis.code)`");
         }
         return "any" as DslType;
       }
