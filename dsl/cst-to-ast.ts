@@ -213,7 +213,8 @@ function climb(list: Item[]): Expr | undefined {
     }
   };
   const e = parse(0);
-  return broken ? undefined : e;
+  // Items left over (two operands with no operator between them, as recovery may leave) also make a hole.
+  return broken || pos < list.length ? undefined : e;
 }
 
 function expr(n: CstNode | undefined): Expr | undefined {

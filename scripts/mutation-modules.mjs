@@ -5,8 +5,8 @@
 const dslTests = ["test/dsl/corpus.test.ts", "test/dsl/semantics.test.ts", "test/dsl/extends.test.ts"];
 
 export const modules = {
-  parser: { mutate: ["dsl/parser.ts", "dsl/lexer.ts", "dsl/delimiters.ts"], tests: [...dslTests, "test/dsl/lexer.test.ts", "test/golden.test.ts"] },
-  "cst-to-ast": { mutate: ["dsl/cst-to-ast.ts"], tests: [...dslTests, "test/dsl/unreachable.test.ts", "test/golden.test.ts"] },
+  parser: { mutate: ["dsl/parser.ts", "dsl/lexer.ts", "dsl/delimiters.ts"], tests: [...dslTests, "test/dsl/ast.test.ts", "test/dsl/lexer.test.ts", "test/golden.test.ts"] },
+  "cst-to-ast": { mutate: ["dsl/cst-to-ast.ts"], tests: [...dslTests, "test/dsl/ast.test.ts", "test/dsl/unreachable.test.ts", "test/golden.test.ts"] },
   checks: { mutate: ["dsl/checks/*.ts", "dsl/diagnostics.ts"], tests: [...dslTests, "test/dsl/checks.test.ts", "test/dsl/unreachable.test.ts", "test/dsl/suggest.test.ts"] },
   compile: { mutate: ["dsl/compile.ts"], tests: [...dslTests, "test/golden.test.ts", "test/policies.test.ts"] },
   codegen: { mutate: ["engine/codegen.ts"], tests: ["test/dsl/semantics.test.ts", "test/policies.test.ts", "test/engine/lib.test.ts", "test/golden.test.ts"] },
