@@ -72,10 +72,19 @@ async function failures(rows: readonly Row[], as: "condition" | "value"): Promis
   const out: string[] = [];
   for (const [i, [expr, request, want]] of rows.entries()) {
     const ctx = { decisionDate: "2010-06-15" };
+    const explained = { generated: fast.evaluate(request, { ...ctx, explain: true }), "json-rules-engine": await reference.evaluate(request, { ...ctx, explain: true }) };
     const got = {
       generated: fast.evaluate(request, ctx).attributes[`x${i}`],
       "json-rules-engine": (await reference.evaluate(request, ctx)).attributes[`x${i}`],
+      "generated, explaining": explained.generated.attributes[`x${i}`],
+      "json-rules-engine, explaining": explained["json-rules-engine"].attributes[`x${i}`],
     };
+    // Both explain the row's rule alike: whether it fired, each condition's result and the values it saw.
+    const trace = (d: { explanation?: readonly { rule: string }[] }) => JSON.stringify(d.explanation?.find((t) => t.rule === `r${i}`));
+    if (trace(explained.generated) !== trace(explained["json-rules-engine"])) {
+      out.push(`${expr} with ${JSON.stringify(request)}: explanations differ\n  generated: ${trace(explained.generated)}\n  json-rules-engine: ${trace(explained["json-rules-engine"])}`);
+    }
+    if (trace(explained.generated) === undefined) out.push(`${expr}: no explanation of its rule`);
     const expected = as === "condition" ? (want === true ? true : undefined) : want;
     for (const [who, v] of Object.entries(got)) {
       if (!Object.is(v, expected) && JSON.stringify(v) !== JSON.stringify(expected)) {
@@ -280,8 +289,9 @@ describe("dates and times", () => {
 describe("the tables can fail", () => {
   it("report a wrong expectation from both evaluators", async () => {
     const wrong = await failures([["1 + 2 * 3", none, 9]], "value");
-    expect(wrong).toHaveLength(2);
+    expect(wrong).toHaveLength(4);
     expect(wrong[0]).toContain("generated gave 7, want 9");
     expect(wrong[1]).toContain("json-rules-engine gave 7, want 9");
+    expect(wrong[2]).toContain("generated, explaining gave 7, want 9");
   });
 });
