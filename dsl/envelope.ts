@@ -138,6 +138,11 @@ function dedupeErrors(errors: readonly ErrorObject[]): ErrorObject[] {
   const out: ErrorObject[] = [];
   for (const e of errors) {
     if (e.keyword === "oneOf" && errors.some((o) => o !== e && o.instancePath === e.instancePath)) continue;
+    // A branch of a oneOf that failed on the value's kind, when another branch got further inside it: the deeper
+    // complaint is the one that says what to change.
+    if (e.keyword === "type" && e.schemaPath.includes("/oneOf/") && errors.some((o) => o.instancePath.startsWith(`${e.instancePath}/`))) continue;
+    // A bad name under propertyNames comes as a pattern error and a propertyNames error; the latter says it.
+    if (e.keyword === "pattern" && (e.propertyName !== undefined || "propertyName" in e.params)) continue;
     const key = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -281,7 +286,11 @@ function describeSchemaError(doc: Document, err: ErrorObject): { span: Span; mes
         return { span: valueSpan, message: `${where} must be a number, a text, or true or false`, help: "write a single value, such as `value: 2500`, `value: urgent` or `value: true`" };
       }
       if (segments[0] === "tables" && segments[2] === "values" && segments.length === 4) {
-        return { span: valueSpan, message: `the value \`${shown ?? ""}\` in ${describePath(segments.slice(0, 2))} must be a text or a number` };
+        return {
+          span: valueSpan,
+          message: `${shown === undefined ? "an entry" : `the entry \`${shown}\``} in the values of ${describePath(segments.slice(0, 2))} must be a text or a number`,
+          help: "list plain values, such as `values: [lab-basic, xray-chest-tb]`",
+        };
       }
       if (segments[0] === "tables" && segments[2] === "values") {
         return { span: valueSpan, message: `${where} must be a list or a set of keyed values`, help: "write a list `values: [a, b]` or keyed values `values: { a: 1, b: 2 }`" };
@@ -304,6 +313,7 @@ function describeSchemaError(doc: Document, err: ErrorObject): { span: Span; mes
       return {
         span: valueSpan,
         message: `${where} must be ${(err.params as { allowedValues: unknown[] }).allowedValues.map((v) => `\`${String(v)}\``).join(" or ")}`,
+        ...(segments[0] === "combine" ? { help: "outcomes combine by precedence only, so far: write `combine: precedence` or leave the line out" } : {}),
       };
     case "minLength":
       return { span: valueSpan, message: `${where} is empty`, help: `write the ${segments[0] ?? "value"} after the colon` };
