@@ -8,6 +8,9 @@ import { findUnclosed } from "../../dsl/delimiters.js";
 import { DiagnosticSink, LineIndex } from "../../dsl/diagnostics.js";
 import { parsePolicy } from "../../dsl/index.js";
 import { lexBody } from "../../dsl/lexer.js";
+import { describeTokenType } from "../../dsl/parser.js";
+import * as T from "../../dsl/tokens.js";
+import { EOF } from "chevrotain";
 
 function lex(text: string) {
   const sink = new DiagnosticSink(new LineIndex(text));
@@ -37,6 +40,15 @@ describe("an unterminated text", () => {
     ]);
   });
 
+  it("right at a line's end is an empty text at its column, and one before every other token comes first", () => {
+    expect(lex('x "\ny').tokens).toEqual([
+      ["Identifier", "x", 0, 0, 1, 1, 1],
+      ["StringLiteral", '""', 2, 2, 1, 3, 3],
+      ["Identifier", "y", 4, 4, 2, 1, 1],
+    ]);
+    expect(lex('"abc\nfoo').tokens.map((t) => t[1])).toEqual(['"abc"', "foo"]);
+  });
+
   it("at the end of the file is a text too", () => {
     expect(lex('x = "abc').tokens.map((t) => t.slice(0, 4))).toEqual([
       ["Identifier", "x", 0, 0],
@@ -61,6 +73,17 @@ describe("an unterminated text", () => {
   });
 });
 
+describe("token kinds in messages", () => {
+  it.each([
+    [EOF, "the end of the file"],
+    [T.Identifier, "a name"],
+    [T.StringLiteral, "a quoted text"],
+    [T.NumberLiteral, "a number"],
+    [T.RParen, "`)`"],
+    [T.Then, "`then`"],
+  ] as const)("%s", (t, want) => expect(describeTokenType(t)).toBe(want));
+});
+
 describe("unclosed brackets", () => {
   const unclosed = (src: string) => findUnclosed(lexBody(src, 0, new DiagnosticSink(new LineIndex(src)))).map((u) => [u.opener.image, u.opener.startOffset, u.close, u.before?.image ?? "end"]);
 
@@ -77,5 +100,6 @@ describe("unclosed brackets", () => {
     ["a)", []], // a stray close is the parser's to report
     ["(a) when (b", [["(", 9, ")", "end"]]],
     ["t[k then", [["[", 1, "]", "then"]]],
+    ["[[a) then", [["[", 0, "]", "then"], ["[", 1, "]", ")"]]], // the `)` closes neither `[`
   ] as const)("%s", (src, want) => expect(unclosed(src)).toEqual(want));
 });
