@@ -1,7 +1,7 @@
 /**
  * The checks, message by message: each row is a body (under an ice-tar envelope with a set table `covered`, a map
  * table `thresholds` and a parameter `costThreshold`) and every diagnostic it must give, as
- * `code line:column message [help]`, lines counted from the body's first line. Compared exactly, so a weakened
+ * `code line:column message [help]`, lines counted from the body's first line (an envelope line is negative). Compared exactly, so a weakened
  * check, a loosened did-you-mean or a reworded message fails here.
  */
 import { describe, expect, it } from "vitest";
@@ -24,8 +24,8 @@ parameters:
 `;
 const envelopeLines = envelope.split("\n").length - 1;
 
-function diagnose(body: string): string[] {
-  const { diagnostics } = compilePolicy(`${envelope}${body}\notherwise pend code o reason "r" cite "x"\n`, corpusHost);
+function diagnose(body: string, otherwise = '\notherwise pend code o reason "r" cite "x"'): string[] {
+  const { diagnostics } = compilePolicy(`${envelope}${body}${otherwise}\n`, corpusHost);
   return diagnostics.map((d) => `${d.code} ${d.start.line - envelopeLines}:${d.start.column} ${d.message}${d.help ? ` [${d.help}]` : ""}`);
 }
 
@@ -303,6 +303,27 @@ const rows: readonly (readonly [body: string, want: readonly string[]])[] = [
   ],
 ];
 
+/** Whole bodies, `otherwise` included. */
+const bodies: readonly (readonly [body: string, want: readonly string[]])[] = [
+  ["otherwise pend code o", ["policy/missing-citation 1:11 `otherwise` has no citation [add `cite \"<seed file>, <section>\"`]"]],
+  ['otherwise pend cite "x"', ["policy/missing-code 1:11 `otherwise` has no reason code [add `code <reason-code>`]"]],
+  ['otherwise zzzzzzzz code o cite "x"', ["policy/unknown-outcome 1:11 unknown outcome `zzzzzzzz` [the outcomes are `not-required`, `deny`, `pend`, `approve`]"]],
+  [
+    'otherwise pend code o cite "x"\notherwise deny code p cite "y"',
+    ["policy/duplicate-otherwise 2:1 the policy has more than one `otherwise` clause [Keep one `otherwise` clause: it is the single answer for requests no rule decides.]"],
+  ],
+  [
+    'rule r1 when emergency = true then deny code c cite "x"',
+    ['policy/missing-otherwise 7:1 the policy has no `otherwise` clause [add `otherwise <outcome> code … reason "…" cite "…"` for requests no rule decides]'],
+  ],
+  ['rule r1 when emergency = true then deny code c cite "x"\nrule r1 when emergency = false then pend code d cite "y"\notherwise pend code o cite "x"', [
+    "policy/duplicate-id 2:6 `r1` is declared twice [give each rule, fact and attribute its own name]",
+  ]],
+  ['rule r1 when emergency = true then set a = 1\notherwise pend code o cite "x"', []],
+  ['let r1 = 1\nattribute r1 = 2\nrule r1 when emergency = true then set a = 1\notherwise pend code o cite "x"', []],
+];
+
 describe("the checks", () => {
   it.each(rows)("%s", (body, want) => expect(diagnose(body.replace(/\\n/g, "\n"))).toEqual(want));
+  it.each(bodies)("%s", (body, want) => expect(diagnose(body.replace(/\\n/g, "\n"), "")).toEqual(want));
 });
