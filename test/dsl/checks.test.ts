@@ -1,8 +1,8 @@
 /**
  * The checks, message by message: each row is a body (under an ice-tar envelope with a set table `covered`, a map
  * table `thresholds` and a parameter `costThreshold`) and every diagnostic it must give, as
- * `code line:column message [help]`, lines counted from the body's first line (an envelope line is negative). Compared exactly, so a weakened
- * check, a loosened did-you-mean or a reworded message fails here.
+ * `code line:column message [help]`, lines counted from the body's first line (an envelope line is negative).
+ * Compared exactly, so a weakened check, a loosened did-you-mean or a reworded message fails here.
  */
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../../dsl/index.js";
@@ -314,7 +314,7 @@ const bodies: readonly (readonly [body: string, want: readonly string[]])[] = [
   ],
   [
     'rule r1 when emergency = true then deny code c cite "x"',
-    ['policy/missing-otherwise 7:1 the policy has no `otherwise` clause [add `otherwise <outcome> code … reason "…" cite "…"` for requests no rule decides]'],
+    ['policy/missing-otherwise -6:1 the policy has no `otherwise` clause [add `otherwise <outcome> code … reason "…" cite "…"` for requests no rule decides]'],
   ],
   ['rule r1 when emergency = true then deny code c cite "x"\nrule r1 when emergency = false then pend code d cite "y"\notherwise pend code o cite "x"', [
     "policy/duplicate-id 2:6 `r1` is declared twice [give each rule, fact and attribute its own name]",
