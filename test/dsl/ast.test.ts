@@ -4,7 +4,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { printExpr, type Decl, type Expr } from "../../dsl/ast.js";
+import { toAst } from "../../dsl/cst-to-ast.js";
+import { DiagnosticSink, LineIndex } from "../../dsl/diagnostics.js";
 import { parsePolicy } from "../../dsl/index.js";
+import { lexBody } from "../../dsl/lexer.js";
+import { parseTokens } from "../../dsl/parser.js";
 
 const envelope = '---\nprogram: p\nversion: "1"\neffective: 2000-01-01\ntitle: t\n---\n';
 
@@ -60,6 +64,9 @@ const rows: readonly (readonly [body: string, want: readonly string[]])[] = [
   ["let a = 1 +", ["let a = ?"]],
   ["let a = not", ["let a = ?"]],
   ["let = 1", []],
+  ["rule when a then deny", []], // a rule without a name is dropped
+  ["let a = f(b is given)", ["let a = ?"]], // a hole in an argument makes the call a hole
+  ["let a = [b is given, 1]", ["let a = ?"]],
   [
     'rule r1 when a then deny code c1 reason "x \\"y\\" \\\\ z" cite "s" set p = 1, q = b + 1',
     ['rule r1 | when a | then deny | code c1 | reason x "y" \\ z | cite s | set [p = 1, q = b + 1]'],
@@ -92,6 +99,12 @@ describe("the AST", () => {
     expect(text.slice(d.name.span.start, d.name.span.end)).toBe("big");
     expect(text.slice(d.value.span.start, d.value.span.end)).toBe("a + 10");
     expect(text.slice(d.value.right.span.start, d.value.right.span.end)).toBe("10");
+  });
+
+  it("builds the tree without a sink too (the editor's partial trees), and reports nothing then", () => {
+    const text = `${envelope}let a = b is given\nlet c = 1\n`;
+    const tokens = lexBody(text, parsePolicy(text).bodyStart, new DiagnosticSink(new LineIndex(text)));
+    expect(toAst(parseTokens(tokens).cst).decls.map(show)).toEqual(["let a = ?", "let c = 1"]);
   });
 
   it("reports `is WORD` itself, once, where the word is", () => {
