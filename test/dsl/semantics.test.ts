@@ -29,6 +29,7 @@ const schema = {
     t: { type: "string", format: "date-time" },
     u: { type: "string", format: "date-time" },
     list: { type: "array", items: { type: "string" } },
+    p: { type: "object", properties: { q: { type: "number" } } },
   },
 };
 
@@ -48,15 +49,20 @@ outcomes: [yes, no]
 tables:
   codes: { values: [x, y] }
   prices: { values: { x: 10, y: 20 } }
+  weights: { values: { x: 1, y: 2 } }
 parameters:
   limit: { value: 100 }
 ---
+let double = a * 2
+let nested = p.q + 1
+attribute out = outcome
+attribute whenYes = "y" when outcome = "yes"
 otherwise no code none reason "none" cite "test"
 `;
 
 function policyOf(rows: readonly Row[], as: "condition" | "value"): CompiledPolicy {
   const body = rows
-    .map(([expr], i) => (as === "condition" ? `rule r${i} when ${expr} then set x${i} = true` : `rule r${i} then set x${i} = ${expr}`))
+    .map(([expr], i) => (as === "condition" ? `rule r${i} when ${expr} then yes code c${i} cite "test" set x${i} = true` : `rule r${i} then set x${i} = ${expr}`))
     .join("\n");
   const { compiled, diagnostics } = compilePolicy(`${header}${body}\n`, host);
   const errors = diagnostics.filter((d) => d.severity === "error");
@@ -85,6 +91,13 @@ async function failures(rows: readonly Row[], as: "condition" | "value"): Promis
       out.push(`${expr} with ${JSON.stringify(request)}: explanations differ\n  generated: ${trace(explained.generated)}\n  json-rules-engine: ${trace(explained["json-rules-engine"])}`);
     }
     if (trace(explained.generated) === undefined) out.push(`${expr}: no explanation of its rule`);
+    // Attributes see the outcome: `out` is it, `whenYes` only when it is yes.
+    for (const [who, d] of Object.entries(explained)) {
+      const want = { out: d.outcome, ...(d.outcome === "yes" ? { whenYes: "y" } : {}) };
+      const gotAttrs = { out: d.attributes["out"], ...(d.attributes["whenYes"] === undefined ? {} : { whenYes: d.attributes["whenYes"] }) };
+      if (JSON.stringify(gotAttrs) !== JSON.stringify(want)) out.push(`${expr}: ${who} attributes ${JSON.stringify(gotAttrs)} for outcome ${d.outcome}`);
+    }
+    if (explained.generated.outcome !== explained["json-rules-engine"].outcome) out.push(`${expr}: the outcomes differ`);
     const expected = as === "condition" ? (want === true ? true : undefined) : want;
     for (const [who, v] of Object.entries(got)) {
       if (!Object.is(v, expected) && JSON.stringify(v) !== JSON.stringify(expected)) {
@@ -284,6 +297,44 @@ describe("dates and times", () => {
     ["years(d, e) >= 65", { d: "1945-03-01", e: "2010-02-28" }, false],
   ];
   it("compare as documented in both evaluators", async () => expect(await failures(conditions, "condition")).toEqual([]));
+});
+
+describe("derived facts, tables, parameters, nested fields and the outcome", () => {
+  const values: Row[] = [
+    ["double + 1", { a: 3 }, 7],
+    ["double", none, undefined],
+    ["nested", { p: { q: 4 } }, 5],
+    ["p.q", { p: { q: 4 } }, 4],
+    ["p.q", { p: 4 }, undefined],
+    ["p.q", { p: {} }, undefined],
+    ["p.q", { p: null }, undefined],
+    ["count(codes)", none, 2],
+    ["weights[s] + prices[s]", { s: "y" }, 22],
+    ["absent(a, p.q, s)", { a: 1, s: "" }, ["p.q", "s"]],
+    ["absent(a, p.q)", { a: 1, p: { q: 0 } }, []],
+    ["a > 1 and b > 1", { a: 2, b: 2 }, true],
+    ["a > 1 or b > 1", { a: 0, b: 0 }, false],
+    ["not flag", none, true],
+    ["s in [\"z\"]", { s: "z" }, true],
+    ["s in [\"x\", \"y\"]", { s: "z" }, false],
+    ["limit * 2", none, 200],
+    ["[a, b]", { a: 1, b: 2 }, [1, 2]],
+  ];
+  it("evaluate alike in both evaluators", async () => expect(await failures(values, "value")).toEqual([]));
+
+  const conditions: Row[] = [
+    ["a > b", { a: 2, b: 1 }, true],
+    ["a > b", { a: 1, b: 2 }, false],
+    ["a > limit", { a: 101 }, true],
+    ["a >= double", { a: 0 }, true],
+    ["double = 6 and nested = 2", { a: 3, p: { q: 1 } }, true],
+    ["s in [\"x\", \"y\"]", { s: "x" }, true],
+    ["s in [\"z\"]", { s: "z" }, true],
+    ["s in codes or p.q > 1", { s: "q", p: { q: 2 } }, true],
+    ["s = t", { s: "2010-01-01", t: "2010-01-01" }, true],
+    ["s != t", { s: "x" }, true],
+  ];
+  it("decide alike in both evaluators", async () => expect(await failures(conditions, "condition")).toEqual([]));
 });
 
 describe("the tables can fail", () => {
