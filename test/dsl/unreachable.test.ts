@@ -57,7 +57,21 @@ const possible: readonly string[] = [
   'facility.type != "SPC" and facility.type != "CDF"',
 ];
 
+const messages: readonly (readonly [condition: string, why: string])[] = [
+  ["false", "its condition is `false`"],
+  ["emergency = true and false", "it requires `false`"],
+  ['facility.type = "SPC" and facility.type = "CDF"', '`facility.type` cannot equal both "SPC" and "CDF"'],
+  ["service.estimatedCost > 500 and service.estimatedCost < 100", "no `service.estimatedCost` is both above 500 and below 100"],
+  ["service.estimatedCost >= 500 and service.estimatedCost <= 100", "no `service.estimatedCost` is both at least 500 and at most 100"],
+  ["service.estimatedCost > 500 and service.estimatedCost <= 500", "no `service.estimatedCost` is both above 500 and at most 500"],
+  // The tighter bound is kept whichever comes first.
+  ["service.estimatedCost > 600 and service.estimatedCost > 100 and service.estimatedCost < 500", "no `service.estimatedCost` is both above 600 and below 500"],
+  ["service.estimatedCost < 400 and service.estimatedCost < 900 and service.estimatedCost > 500", "no `service.estimatedCost` is both above 500 and below 400"],
+  ["service.estimatedCost >= 500 and service.estimatedCost >= 500 and service.estimatedCost < 500", "no `service.estimatedCost` is both at least 500 and below 500"],
+];
+
 describe("unreachable rules", () => {
+  it.each(messages)("says why: %s", (c, why) => expect(unreachable(c)).toEqual([`rule \`r1\` can never fire: ${why}`]));
   it.each(never)("warns: %s", (c) => expect(unreachable(c)).toHaveLength(1));
   it.each(possible)("does not warn: %s", (c) => expect(unreachable(c)).toEqual([]));
 });
