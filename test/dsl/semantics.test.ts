@@ -50,6 +50,7 @@ tables:
   codes: { values: [x, y] }
   prices: { values: { x: 10, y: 20 } }
   weights: { values: { x: 1, y: 2 } }
+  letters: { values: [a, b, c] }
 parameters:
   limit: { value: 100 }
 ---
@@ -309,10 +310,13 @@ describe("derived facts, tables, parameters, nested fields and the outcome", () 
     ["p.q", { p: {} }, undefined],
     ["p.q", { p: null }, undefined],
     ["count(codes)", none, 2],
+    ["count(codes) * 10 + count(letters)", none, 23], // two tables as values: each its own
+    ["absent(s, a)", { a: 1 }, ["s"]], // after absent(a, p.q, s) in the same policy: each call its own paths
     ["weights[s] + prices[s]", { s: "y" }, 22],
     ["absent(a, p.q, s)", { a: 1, s: "" }, ["p.q", "s"]],
     ["absent(a, p.q)", { a: 1, p: { q: 0 } }, []],
     ["a > 1 and b > 1", { a: 2, b: 2 }, true],
+    ["a > 1 and b > 1", { a: 2, b: 0 }, false], // and, not or
     ["a > 1 or b > 1", { a: 0, b: 0 }, false],
     ["not flag", none, true],
     ["s in [\"z\"]", { s: "z" }, true],
