@@ -156,10 +156,10 @@ class Typer {
     }
     const types = e.args.map((a, i) => {
       if (e.fn === "absent") {
-        if (a.kind !== "name" || this.ctx.scope.resolve(a.name)?.kind !== "field") {
-          if (a.kind === "name") this.type(a);
-          else this.report("policy/wrong-arguments", a.span, "`absent` takes request field names", "name the request fields themselves, e.g. `absent(service.code, diagnosis.code)`");
-        }
+        const kind = a.kind === "name" ? this.ctx.scope.resolve(a.name)?.kind : undefined;
+        // An unknown name is reported as one; a parameter, table or `let` is not a request field.
+        if (a.kind === "name" && kind === undefined) this.type(a);
+        else if (kind !== "field") this.report("policy/wrong-arguments", a.span, "`absent` takes request field names", "name the request fields themselves, e.g. `absent(service.code, diagnosis.code)`");
         return "any" as DslType;
       }
       const t = this.type(a);

@@ -301,6 +301,65 @@ const rows: readonly (readonly [body: string, want: readonly string[]])[] = [
       "policy/type-mismatch 2:14 `+` needs numbers, but got true or false and a number [Compare numbers with numbers and text with text. Dates are compared with `days(from, to)`; a condition must be something that is true or false, such as a comparison.]",
     ],
   ],
+  [
+    "rule r1 when submittedAt * 2 > 1 then deny code c cite \"x\"",
+    [
+      "policy/type-mismatch 1:14 `*` needs numbers, but got a date-time and a number [use `days(a, b)`, `hours(a, b)` or `addDays(date, n)` for dates]",
+    ],
+  ],
+  [
+    "rule r1 when covered + 1 > 0 then deny code c cite \"x\"",
+    [
+      "policy/type-mismatch 1:14 `+` needs numbers, but got a table of values and a number [Compare numbers with numbers and text with text. Dates are compared with `days(from, to)`; a condition must be something that is true or false, such as a comparison.]",
+    ],
+  ],
+  [
+    "rule r1 when thresholds + [1] > 0 then deny code c cite \"x\"",
+    [
+      "policy/type-mismatch 1:14 `+` needs numbers, but got a table of keyed values and a list [Compare numbers with numbers and text with text. Dates are compared with `days(from, to)`; a condition must be something that is true or false, such as a comparison.]",
+    ],
+  ],
+  [
+    "rule r1 when costThreshold[service.category] > 1 then deny code c cite \"x\"",
+    [
+      "policy/unknown-table 1:14 unknown table `costThreshold` [Declare the table under `tables:` in the header, or correct the spelling of its name.]",
+    ],
+  ],
+  [
+    "rule r1 when date() = \"x\" then deny code c cite \"x\"",
+    [
+      "policy/wrong-arguments 1:14 `date` takes 1 argument, not 0 [date: the date part of a date or date-time]",
+    ],
+  ],
+  [
+    "rule r1 when count(absent(costThreshold)) > 0 then deny code c cite \"x\"",
+    [
+      "policy/wrong-arguments 1:27 `absent` takes request field names [name the request fields themselves, e.g. `absent(service.code, diagnosis.code)`]",
+    ],
+  ],
+  [
+    "rule r1 when min(1, \"a\") > 0 then deny code c cite \"x\"",
+    [
+      "policy/type-mismatch 1:21 argument 2 of `min` must be a number, but this is a text [min: the least of the given arguments (missing ones are skipped)]",
+    ],
+  ],
+  [
+    "rule r1 when service.category in nope then deny code c cite \"x\"",
+    [
+      "policy/unknown-fact 1:34 unknown name `nope` [a name is a request field, a `let` fact, a parameter or a table]",
+    ],
+  ],
+  [
+    "rule r1 when urgency = 1 then deny code c cite \"x\"",
+    [
+      "policy/type-mismatch 1:14 cannot compare a text with a number [Compare numbers with numbers and text with text. Dates are compared with `days(from, to)`; a condition must be something that is true or false, such as a comparison.]",
+    ],
+  ],
+  [
+    "rule r1 when coalesce(urgency, \"x\") = \"bogus\" then deny code c cite \"x\"",
+    [
+    ],
+  ],
 ];
 
 /** Whole bodies, `otherwise` included. */
