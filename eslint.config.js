@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "data/**", "artifacts/**", "scratch/**", "editor/dist/**", "**/*.compiled.json"] },
+  { ignores: ["node_modules/**", "data/**", "artifacts/**", "scratch/**", "editor/dist/**", "**/*.compiled.json", "reports/**", ".stryker-tmp/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

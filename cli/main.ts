@@ -6,10 +6,13 @@
  *                                         --date=YYYY-MM-DD fixes the decision date
  *   precept test [FILE|DIR…] [--coverage] runs the policies' test cases; ends with `N passed, N failed`
  *   precept diff OLD NEW, precept analyze FILE, eval --counterfactual: the solver-backed commands (cli/analysis.ts)
+ *   precept fmt FILE|DIR… [--check]       lays the DSL out the one canonical way (dsl/format.ts), in place; with
+ *                                         --check, changes nothing and exits 1 if a file is not formatted
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Diagnostic } from "../dsl/diagnostics.js";
+import { formatPolicy } from "../dsl/format.js";
 import { createEvaluator } from "../engine/index.js";
 import { createReferenceEvaluator } from "../engine/reference.js";
 import { compileFile, loadPolicyDir, type PolicyFile } from "../engine/policy-files.js";
@@ -116,6 +119,42 @@ function testCmd(args: string[]): number {
   return failed > 0 ? 1 : 0;
 }
 
+/** `.policy` files named, or under the folders named (recursively). */
+function policyPaths(args: string[]): string[] {
+  const walk = (p: string): string[] =>
+    statSync(p).isDirectory() ? readdirSync(p).sort().flatMap((f) => walk(join(p, f))) : p.endsWith(".policy") ? [p] : [];
+  return args.flatMap((a) => {
+    if (!existsSync(a)) throw new UsageError(`no such file or folder: ${a}`);
+    return statSync(a).isDirectory() ? walk(a) : [a];
+  });
+}
+
+function fmtCmd(args: string[]): number {
+  const check = args.includes("--check");
+  const files = policyPaths(args.filter((a) => !a.startsWith("--")));
+  if (files.length === 0) throw new UsageError("usage: precept fmt FILE|DIR… [--check]");
+  let unformatted = 0;
+  let broken = 0;
+  for (const file of files) {
+    const r = formatPolicy(readFileSync(file, "utf8"));
+    if (r.errors.length) {
+      broken++;
+      for (const d of r.errors) console.error(formatDiagnostic(file, d));
+      console.error(`${file}: not formatted (fix the syntax errors first)`);
+    } else if (r.changed) {
+      unformatted++;
+      if (check) console.log(`${file}: not formatted (run precept fmt ${file})`);
+      else {
+        writeFileSync(file, r.text);
+        console.log(`${file}: formatted`);
+      }
+    }
+  }
+  const verb = check ? "need formatting" : "formatted";
+  console.log(`${files.length} file${files.length === 1 ? "" : "s"}: ${unformatted} ${verb}, ${broken} with syntax errors`);
+  return broken > 0 || (check && unformatted > 0) ? 1 : 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...args] = argv;
   switch (cmd) {
@@ -133,8 +172,10 @@ async function main(argv: string[]): Promise<number> {
       return diffCmd(args);
     case "analyze":
       return analyzeCmd(args);
+    case "fmt":
+      return fmtCmd(args);
     default:
-      console.error("usage: precept check FILE… | compile FILE | eval PROGRAM@VERSION REQUEST.json | test [FILE|DIR…] [--coverage] | diff OLD NEW [--json] | analyze FILE… [--json] | simulate --program P --baseline V --candidate V …");
+      console.error("usage: precept check FILE… | compile FILE | eval PROGRAM@VERSION REQUEST.json | test [FILE|DIR…] [--coverage] | fmt FILE|DIR… [--check] | diff OLD NEW [--json] | analyze FILE… [--json] | simulate --program P --baseline V --candidate V …");
       return 2;
   }
 }

@@ -4,7 +4,8 @@
  */
 import type { CstElement, CstNode, IToken } from "chevrotain";
 import type { Assignment, BinaryOp, Decl, Expr, Name, PolicyBody } from "./ast.js";
-import type { Span } from "./diagnostics.js";
+import type { CodeOf } from "./catalogue.js";
+import type { DiagnosticSink, Span } from "./diagnostics.js";
 import { limits, type LimitReport } from "./limits.js";
 
 type Children = Record<string, CstElement[] | undefined>;
@@ -86,7 +87,7 @@ class Limiter {
     return e;
   }
 
-  fail(code: string, at: Span, message: string, help: string): undefined {
+  fail(code: CodeOf<"error">, at: Span, message: string, help: string): undefined {
     if (!this.reported) this.report(code, at, message, help);
     this.reported = true;
     return undefined;
@@ -99,7 +100,21 @@ class Limiter {
   }
 }
 
-export function toAst(cst: CstNode, report: LimitReport = () => undefined): PolicyBody {
+// The sink of the toAst call under way: this step reports its own syntax errors (set for the duration of one
+// synchronous call, so the helpers below need not pass it along).
+let sink: DiagnosticSink | undefined;
+
+export function toAst(cst: CstNode, diagnostics?: DiagnosticSink): PolicyBody {
+  sink = diagnostics;
+  try {
+    return toBody(cst);
+  } finally {
+    sink = undefined;
+  }
+}
+
+function toBody(cst: CstNode): PolicyBody {
+  const report: LimitReport = (code, span, message, help) => sink?.error(code, span, message, help);
   const decls: Decl[] = [];
   const limiter = new Limiter(report);
   for (const d of nodes(cst.children, "declaration")) {
@@ -203,6 +218,9 @@ function items(n: CstNode, L: Limiter): Item[] {
       if (!word) out.push({ t: "atom", e: undefined });
       else {
         const present = word.image === "present" ? true : word.image === "missing" ? false : undefined;
+        if (present === undefined) {
+          sink?.error("syntax/unknown-presence", tokenSpan(word), `expected \`present\` or \`missing\` after \`is\`, found \`${word.image}\``);
+        }
         out.push({ t: "is", present, word, negate: !!tok(oc, "negate"), span: tokenSpan(word) });
       }
     }
@@ -241,16 +259,20 @@ function climb(list: Item[], L: Limiter): Expr | undefined {
       } else if (next?.t === "is" && IS >= min) {
         pos++;
         if (!left) continue;
+        // Any word but `present`/`missing` was reported when the items were read: the expression is a hole.
+        if (next.present === undefined) {
+          broken = true;
+          left = undefined;
+          continue;
+        }
         const span = join(left.span, next.span);
-        // Any word but `present`/`missing` is reported by the checker through this sentinel call.
-        left = next.present === undefined
-          ? L.node({ kind: "call", fn: `is ${next.word.image}`, fnSpan: next.span, args: [left], span }, [left], next.span)
-          : L.node({ kind: "presence", operand: left, present: next.negate ? !next.present : next.present, span }, [left], next.span);
+        left = L.node({ kind: "presence", operand: left, present: next.negate ? !next.present : next.present, span }, [left], next.span);
       } else return left;
     }
   };
   const e = parse(0);
-  return broken ? undefined : e;
+  // Items left over (two operands with no operator between them, as recovery may leave) also make a hole.
+  return broken || pos < list.length ? undefined : e;
 }
 
 function expr(n: CstNode | undefined, L: Limiter): Expr | undefined {
@@ -267,6 +289,10 @@ function primary(n: CstNode | undefined, L: Limiter): Expr | undefined {
   if (str) return { kind: "string", value: unquote(str.image), span };
   if (tok(c, "True")) return { kind: "boolean", value: true, span };
   if (tok(c, "False")) return { kind: "boolean", value: false, span };
+  // A group, list, call or lookup whose close was inserted by error recovery is a hole: its unclosed opener is
+  // reported (delimiters.ts), and a guess at where it ends would only bring follow-on type errors.
+  const closer = c["listOpen"] ? "listClose" : c["groupOpen"] ? "groupClose" : c["callOpen"] ? "callClose" : c["lookupOpen"] ? "lookupClose" : undefined;
+  if (closer && !tok(c, closer)) return undefined;
   if (c["listOpen"]) {
     const items = nodes(c, "items").map((i) => expr(i, L));
     return items.some((i) => !i) ? undefined : L.node({ kind: "list", items: items as Expr[], span }, items as Expr[], span);

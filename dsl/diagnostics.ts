@@ -11,14 +11,18 @@ export interface Position {
   readonly offset: number;
 }
 
+import { catalogue, type CodeOf, type DiagnosticCode } from "./catalogue.js";
+
 export type Severity = "error" | "warning";
+export type { DiagnosticCode } from "./catalogue.js";
 
 export interface Diagnostic {
-  /** Stable code, e.g. `policy/unknown-fact`. */
-  readonly code: string;
+  /** Stable code from the catalogue (dsl/catalogue.ts), e.g. `policy/unknown-fact`. */
+  readonly code: DiagnosticCode;
   readonly severity: Severity;
   /** Lowercase, no final period, the author's words in backticks. */
   readonly message: string;
+  /** What to write instead: the site's own advice, else the catalogue's. */
   readonly help?: string;
   readonly start: Position;
   /** Exclusive. */
@@ -64,23 +68,23 @@ export class DiagnosticSink {
 
   constructor(private readonly index: LineIndex) {}
 
-  report(severity: Severity, code: string, span: Span, message: string, help?: string): void {
+  report<S extends Severity>(severity: S, code: CodeOf<S>, span: Span, message: string, help?: string): void {
     const d: Diagnostic = {
       code,
       severity,
       message,
-      ...(help === undefined ? {} : { help }),
+      help: help ?? catalogue[code].help,
       start: this.index.position(span.start),
       end: this.index.position(Math.max(span.end, span.start)),
     };
     this.items.push(d);
   }
 
-  error(code: string, span: Span, message: string, help?: string): void {
+  error(code: CodeOf<"error">, span: Span, message: string, help?: string): void {
     this.report("error", code, span, message, help);
   }
 
-  warning(code: string, span: Span, message: string, help?: string): void {
+  warning(code: CodeOf<"warning">, span: Span, message: string, help?: string): void {
     this.report("warning", code, span, message, help);
   }
 

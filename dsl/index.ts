@@ -9,11 +9,12 @@ import type { Decl, PolicyBody } from "./ast.js";
 import { checks, type CheckContext, type SourcedDecl } from "./checks/index.js";
 import { compile } from "./compile.js";
 import type { CompiledPolicy } from "./compiled.js";
-import { DiagnosticSink, LineIndex, sortDiagnostics, type Diagnostic, type Span } from "./diagnostics.js";
+import { DiagnosticSink, LineIndex, sortDiagnostics, suggest, type Diagnostic, type Span } from "./diagnostics.js";
 import { readEnvelope, type Envelope, type EnvelopeResult } from "./envelope.js";
 import { lexBody } from "./lexer.js";
 import { checkPolicyLimits, limits, offsetPastBytes, tooDeepBracket } from "./limits.js";
 import { parseTokens } from "./parser.js";
+import { findUnclosed } from "./delimiters.js";
 import { toAst } from "./cst-to-ast.js";
 import { factCatalogue } from "./schema-facts.js";
 import { Scope } from "./scope.js";
@@ -61,10 +62,19 @@ export function parsePolicy(text: string): ParseResult {
     return { ...empty(env.bodyStart, tokens), spans: env.spans, ...(env.envelope ? { envelope: env.envelope } : {}) };
   }
   const { cst, errors } = parseTokens(tokens);
+  // An unclosed `(` or `[` is reported at the opener; the parser's "expected `)`" where it noticed is then dropped.
+  const unclosed = findUnclosed(tokens);
+  const noticedAt = new Set(unclosed.map((u) => (u.before ? u.before.startOffset : -1)));
+  for (const u of unclosed) {
+    const where = u.before ? `before \`${u.before.image}\` on line ${lines.position(u.before.startOffset).line}` : "before the end of the file";
+    sink.error("syntax/unclosed-delimiter", { start: u.opener.startOffset, end: u.opener.startOffset + 1 }, `this \`${u.opener.image}\` is never closed: expected \`${u.close}\` ${where}`);
+  }
   for (const e of errors) {
+    const at = e.token.tokenType.name === "EOF" || !Number.isFinite(e.token.startOffset) ? -1 : e.token.startOffset;
+    if (e.name === "MismatchedTokenException" && noticedAt.has(at)) continue;
     sink.error("syntax/unexpected-token", errorSpan(e.token, (e as { previousToken?: IToken }).previousToken, text), e.message);
   }
-  const body = toAst(cst, (code, span, message, help) => sink.error(code, span, message, help));
+  const body = toAst(cst, sink);
   return { ...(env.envelope ? { envelope: env.envelope } : {}), spans: env.spans, bodyStart: env.bodyStart, tokens, body, diagnostics: sink.items, lines };
 }
 
@@ -119,12 +129,16 @@ export function compilePolicy(text: string, host: PolicyHost): CompileResult {
   });
   if (limited) return done();
   const scope = new Scope(merged.envelope, factCatalogue(schema), merged.decls.map((d) => d.decl));
+  const syntaxSpans = parse.diagnostics.filter((d) => d.code.startsWith("syntax/")).map((d) => ({ start: d.start.offset, end: d.end.offset }));
   const ctx: CheckContext = {
     envelope: merged.envelope,
     spans: parse.spans,
     decls: merged.decls,
     scope,
     report(severity, code, span, message, help, origin) {
+      // A complaint about an expression that holds a syntax error is a follow-on of that error: the tree there is
+      // error recovery's guess.
+      if (origin === undefined && syntaxSpans.some((s) => s.start >= span.start && s.start < span.end)) return;
       if (origin === undefined) sink.report(severity, code, span, message, help);
       else sink.report(severity, code, extendsSpan, `in \`${origin}\`, which this version extends: ${message}`, help);
     },
@@ -212,7 +226,10 @@ function mergeDecls(inherited: readonly SourcedDecl[], own: readonly Decl[], sin
   for (const d of own) {
     if (d.kind === "remove") {
       const i = out.findIndex((x) => x.decl.kind === "rule" && x.decl.id.name === d.id.name);
-      if (i < 0) sink.error("policy/unknown-rule", d.id.span, `there is no inherited rule \`${d.id.name}\` to remove`);
+      if (i < 0) {
+        const near = suggest(d.id.name, out.flatMap((x) => (x.decl.kind === "rule" ? [x.decl.id.name] : [])));
+        sink.error("policy/unknown-rule", d.id.span, `there is no inherited rule \`${d.id.name}\` to remove`, near ? `did you mean \`${near}\`?` : undefined);
+      }
       else out.splice(i, 1);
       continue;
     }
@@ -224,7 +241,8 @@ function mergeDecls(inherited: readonly SourcedDecl[], own: readonly Decl[], sin
   return out;
 }
 
-export type { Diagnostic, Position, Span } from "./diagnostics.js";
+export type { Diagnostic, DiagnosticCode, Position, Span } from "./diagnostics.js";
+export { catalogue, diagnosticCodes } from "./catalogue.js";
 export type { CompiledPolicy } from "./compiled.js";
 export type { Envelope } from "./envelope.js";
 export { factCatalogue } from "./schema-facts.js";

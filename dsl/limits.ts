@@ -4,6 +4,7 @@
  * stack). Each limit is reported as a located `limit/…` error where it is first exceeded, and the stage stops.
  * The numbers are far above anything a policy author writes (the shipped policies use a few percent of each).
  */
+import type { CodeOf } from "./catalogue.js";
 import type { IToken } from "chevrotain";
 import type { Decl, Expr } from "./ast.js";
 import type { Span } from "./diagnostics.js";
@@ -28,7 +29,7 @@ export const limits = {
   yamlAliases: 100,
 } as const;
 
-export type LimitReport = (code: string, span: Span, message: string, help?: string) => void;
+export type LimitReport = (code: CodeOf<"error">, span: Span, message: string, help?: string) => void;
 
 /** The offset of the first character past `max` UTF-8 bytes, or undefined when the text fits. */
 export function offsetPastBytes(text: string, max: number): number | undefined {
@@ -69,7 +70,7 @@ interface Sourced {
  */
 export function checkPolicyLimits(
   decls: readonly Sourced[],
-  report: (code: string, span: Span, message: string, help: string | undefined, origin?: string) => void,
+  report: (code: CodeOf<"error">, span: Span, message: string, help: string | undefined, origin?: string) => void,
   l: { readonly rules: number; readonly lets: number; readonly letDepth: number; readonly policySize: number } = limits,
 ): boolean {
   let rules = 0;

@@ -21,12 +21,6 @@ export function describeTokenType(t: TokenType): string {
       return "a quoted text";
     case "NumberLiteral":
       return "a number";
-    case "Keyword":
-      return "a keyword";
-    case "Operator":
-      return "an operator";
-    case "Literal":
-      return "a value";
     default:
       return typeof t.PATTERN === "string" ? `\`${t.PATTERN}\`` : `\`${t.name.toLowerCase()}\``;
   }
@@ -48,11 +42,12 @@ const ruleWhat: Record<string, string> = {
   primary: "a value, a name or `(`",
   operand: "a value, a name or `(`",
   binaryOp: "an operator",
-  clause: "`code`, `reason`, `cite` or `set`",
 };
 
 const messages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual }) {
+    // The end of the file is expected when the declarations stopped at a token that starts none.
+    if (expected === EOF) return `unexpected ${describeToken(actual)}: expected a declaration (\`rule\`, \`let\`, \`attribute\`, \`otherwise\` or \`remove\`)`;
     return `expected ${describeTokenType(expected)}, found ${describeToken(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {

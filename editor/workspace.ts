@@ -9,6 +9,7 @@ import { factCatalogue, type FactInfo } from "../dsl/schema-facts.js";
 import { Analysis, type AnalysisResult } from "./analysis.js";
 import { registerCompletion } from "./completion.js";
 import { registerDefinition } from "./definition.js";
+import { registerFormatting } from "./format.js";
 import { byId, clear, h } from "./dom.js";
 import { registerHover } from "./hover.js";
 import { LANGUAGE_ID, registerPrecept } from "./language.js";
@@ -92,6 +93,7 @@ export class Workspace {
     registerHover(monaco, contextOf);
     registerQuickFixes(monaco);
     registerDocumentSymbols(monaco, (model) => contextOf(model)?.outline);
+    registerFormatting(monaco);
     registerDefinition(monaco, contextOf, (_model, version) => (this.context ? this.publishedModel(this.context.program, version)?.uri : undefined));
     monaco.editor.registerEditorOpener({
       openCodeEditor: (_source, resource, selection) => {

@@ -17,13 +17,14 @@ import type { Diagnostic, PolicyHost } from "../dsl/index.js";
 import type { PolicyTestCase } from "../engine/test-cases.js";
 import type { CompileTask, CompileTaskResult, HostQuestion } from "./compile-worker.js";
 import type { CompileBudget } from "./compile-budget.js";
+import type { CodeOf } from "../dsl/catalogue.js";
 import { AppError } from "./errors.js";
 import type { Logger } from "./logging.js";
 import type { EvaluabilityProblem } from "./publish-checks.js";
 
 const at = { line: 1, column: 1, offset: 0 };
 
-function limitError(code: string, message: string, help: string): AppError {
+function limitError(code: CodeOf<"error">, message: string, help: string): AppError {
   const diagnostic: Diagnostic = { code, severity: "error", message, help, start: at, end: at };
   return new AppError(422, "policy-limit", message, { diagnostics: [diagnostic] });
 }

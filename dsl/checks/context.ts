@@ -1,5 +1,6 @@
 /** What every check sees: the merged policy, its scope, and a reporter that knows where each declaration came from. */
 import type { Decl } from "../ast.js";
+import type { CodeOf } from "../catalogue.js";
 import type { Severity, Span } from "../diagnostics.js";
 import type { Envelope, EnvelopeResult } from "../envelope.js";
 import type { Scope } from "../scope.js";
@@ -15,7 +16,7 @@ export interface CheckContext {
   readonly spans: EnvelopeResult["spans"];
   readonly decls: readonly SourcedDecl[];
   readonly scope: Scope;
-  report(severity: Severity, code: string, span: Span, message: string, help?: string, origin?: string): void;
+  report<S extends Severity>(severity: S, code: CodeOf<S>, span: Span, message: string, help?: string, origin?: string): void;
 }
 
 export type Check = (ctx: CheckContext) => void;

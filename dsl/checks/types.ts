@@ -3,6 +3,7 @@
  * an enumerated field never takes. Returns nothing; reports through the context.
  */
 import type { Expr, LetDecl } from "../ast.js";
+import type { CodeOf } from "../catalogue.js";
 import { suggest } from "../diagnostics.js";
 import { functions, tableType, valueType } from "../scope.js";
 import type { DslType } from "../schema-facts.js";
@@ -19,11 +20,13 @@ function compatible(a: DslType, b: DslType): boolean {
 const article = (t: DslType): string =>
   ({ number: "a number", string: "a text", boolean: "true or false", date: "a date", datetime: "a date-time", list: "a list", set: "a table of values", map: "a table of keyed values", any: "a value" })[t];
 
+const joinHelp = (op: string): string => `each side of \`${op}\` must be a condition that is true or false, such as a comparison (\`x > 500\`); a number or a text alone is not a condition`;
+
 export function checkTypes(ctx: CheckContext): void {
   // Each let's type, inferred once: re-inferring a let at every use doubled the work per `let a2 = a1 and a1`.
   const letTypes: LetTypes = new Map();
   for (const { decl, origin } of ctx.decls) {
-    const report = (code: string, span: { start: number; end: number }, message: string, help?: string): void =>
+    const report = (code: CodeOf<"error">, span: { start: number; end: number }, message: string, help?: string): void =>
       ctx.report("error", code, span, message, help, origin);
     const t = new Typer(ctx, report, decl.kind === "attribute", letTypes);
     switch (decl.kind) {
@@ -46,7 +49,7 @@ export function checkTypes(ctx: CheckContext): void {
 
 type LetTypes = Map<LetDecl, DslType>;
 
-type Report = (code: string, span: { start: number; end: number }, message: string, help?: string) => void;
+type Report = (code: CodeOf<"error">, span: { start: number; end: number }, message: string, help?: string) => void;
 
 class Typer {
   constructor(
@@ -111,6 +114,10 @@ class Typer {
     if (!r) {
       const help = this.didYouMean(name, [...this.ctx.scope.names(), ...(this.inAttribute ? ["outcome"] : [])]);
       const isPath = name.includes(".");
+      if (name === "outcome" && !help) {
+        this.report("policy/unknown-fact", span, "`outcome` is not known yet here", "`outcome` can be used only in an `attribute`, which is computed after the outcome is decided");
+        return "any";
+      }
       this.report("policy/unknown-fact", span, isPath ? `unknown fact \`${name}\`: the request schema has no such field` : `unknown name \`${name}\``, help ?? (isPath ? undefined : "a name is a request field, a `let` fact, a parameter or a table"));
       return "any";
     }
@@ -132,10 +139,6 @@ class Typer {
   }
 
   private call(e: Extract<Expr, { kind: "call" }>): DslType {
-    if (e.fn.startsWith("is ")) {
-      this.report("syntax/unknown-presence", e.fnSpan, `expected \`present\` or \`missing\` after \`is\`, found \`${e.fn.slice(3)}\``);
-      return "boolean";
-    }
     const sig = Object.hasOwn(functions, e.fn) ? functions[e.fn] : undefined;
     if (!sig) {
       this.report("policy/unknown-function", e.fnSpan, `unknown function \`${e.fn}\``, this.didYouMean(e.fn, Object.keys(functions)));
@@ -146,20 +149,20 @@ class Typer {
     const max = sig.rest ? Infinity : sig.args.length;
     if (e.args.length < min || e.args.length > max) {
       const n = sig.rest ? `at least ${min}` : min === max ? String(max) : `${min} or ${max}`;
-      this.report("policy/wrong-arguments", e.span, `\`${e.fn}\` takes ${n} argument${n === "1" ? "" : "s"}, not ${e.args.length}`, `${e.fn}: ${sig.doc}`);
+      this.report("policy/wrong-arguments", e.span, `\`${e.fn}\` takes ${n} argument${n === "1" || n === "at least 1" ? "" : "s"}, not ${e.args.length}`, `${e.fn}: ${sig.doc}`);
     }
     const types = e.args.map((a, i) => {
       if (e.fn === "absent") {
-        if (a.kind !== "name" || this.ctx.scope.resolve(a.name)?.kind !== "field") {
-          if (a.kind === "name") this.type(a);
-          else this.report("policy/wrong-arguments", a.span, "`absent` takes request field names");
-        }
+        const kind = a.kind === "name" ? this.ctx.scope.resolve(a.name)?.kind : undefined;
+        // An unknown name is reported as one; a parameter, table or `let` is not a request field.
+        if (a.kind === "name" && kind === undefined) this.type(a);
+        else if (kind !== "field") this.report("policy/wrong-arguments", a.span, "`absent` takes request field names", "name the request fields themselves, e.g. `absent(service.code, diagnosis.code)`");
         return "any" as DslType;
       }
       const t = this.type(a);
       const want = sig.args[Math.min(i, sig.args.length - 1)];
       if (want && !want.some((w) => compatible(t, w))) {
-        this.report("policy/type-mismatch", a.span, `argument ${i + 1} of \`${e.fn}\` must be ${article(want[0]!)}, but this is ${article(t)}`);
+        this.report("policy/type-mismatch", a.span, `argument ${i + 1} of \`${e.fn}\` must be ${article(want[0]!)}, but this is ${article(t)}`, `${e.fn}: ${sig.doc}`);
       }
       this.knownName(e.fn, sig.names?.[i], a);
       return t;
@@ -174,8 +177,8 @@ class Typer {
     switch (e.op) {
       case "and":
       case "or":
-        if (!compatible(l, "boolean")) mismatch(`\`${e.op}\` joins conditions, but the left side is ${article(l)}`);
-        if (!compatible(r, "boolean")) mismatch(`\`${e.op}\` joins conditions, but the right side is ${article(r)}`);
+        if (!compatible(l, "boolean")) mismatch(`\`${e.op}\` joins conditions, but the left side is ${article(l)}`, joinHelp(e.op));
+        if (!compatible(r, "boolean")) mismatch(`\`${e.op}\` joins conditions, but the right side is ${article(r)}`, joinHelp(e.op));
         return "boolean";
       case "+":
       case "-":

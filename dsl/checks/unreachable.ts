@@ -17,11 +17,24 @@ function conjuncts(e: Expr): Expr[] {
   return e.kind === "binary" && e.op === "and" ? [...conjuncts(e.left), ...conjuncts(e.right)] : [e];
 }
 
+interface Bound {
+  readonly v: number;
+  readonly strict: boolean;
+}
+
+/** The narrower of two lower (`dir` 1) or upper (`dir` -1) bounds. */
+function tighter(cur: Bound | undefined, next: Bound, dir: 1 | -1): Bound {
+  if (!cur) return next;
+  if (next.v * dir > cur.v * dir) return next;
+  return next.v === cur.v && next.strict ? next : cur;
+}
+
 function neverTrue(e: Expr): string | undefined {
   if (e.kind === "boolean" && !e.value) return "its condition is `false`";
   const equals = new Map<string, unknown>();
-  const low = new Map<string, number>();
-  const high = new Map<string, number>();
+  // A bound is a value and whether it is strict (`>`/`<`): `x > 5 and x <= 5` is empty, `x >= 5 and x <= 5` is not.
+  const low = new Map<string, Bound>();
+  const high = new Map<string, Bound>();
   for (const c of conjuncts(e)) {
     if (c.kind === "boolean" && !c.value) return "it requires `false`";
     if (c.kind !== "binary" || c.left.kind !== "name") continue;
@@ -33,13 +46,13 @@ function neverTrue(e: Expr): string | undefined {
       equals.set(name, lit);
     }
     if (typeof lit !== "number") continue;
-    // Strictness is ignored: `x > 5 and x < 5` is caught, `x >= 5 and x <= 5` is allowed.
-    if (c.op === ">" || c.op === ">=") low.set(name, Math.max(low.get(name) ?? -Infinity, lit));
-    if (c.op === "<" || c.op === "<=") high.set(name, Math.min(high.get(name) ?? Infinity, lit));
+    const strict = c.op === ">" || c.op === "<";
+    if (c.op === ">" || c.op === ">=") low.set(name, tighter(low.get(name), { v: lit, strict }, 1));
+    if (c.op === "<" || c.op === "<=") high.set(name, tighter(high.get(name), { v: lit, strict }, -1));
     const lo = low.get(name);
     const hi = high.get(name);
-    if (lo !== undefined && hi !== undefined && (lo > hi || (lo === hi && (c.op === ">" || c.op === "<")))) {
-      return `no \`${name}\` is both above ${lo} and below ${hi}`;
+    if (lo && hi && (lo.v > hi.v || (lo.v === hi.v && (lo.strict || hi.strict)))) {
+      return `no \`${name}\` is both ${lo.strict ? "above" : "at least"} ${lo.v} and ${hi.strict ? "below" : "at most"} ${hi.v}`;
     }
   }
   return undefined;

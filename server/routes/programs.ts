@@ -8,7 +8,7 @@
  *   POST /v1/compile                                   `{ program?, source }` → diagnostics, compiled (author)
  */
 import { Router } from "express";
-import type { Diagnostic } from "../../dsl/index.js";
+import { catalogue, type Diagnostic } from "../../dsl/index.js";
 import { requireRole } from "../auth.js";
 import { readJson, requireObject } from "../body.js";
 import { assertEvaluable, compileSource, compileSourceToText } from "../compile-steps.js";
@@ -58,9 +58,9 @@ function sourceOf(body: Record<string, unknown>): string {
 
 const hasErrors = (d: readonly Diagnostic[]): boolean => d.some((x) => x.severity === "error");
 
-function serverDiagnostic(code: string, message: string): Diagnostic {
+function serverDiagnostic(code: "server/program-mismatch" | "server/invalid-version-id", message: string): Diagnostic {
   const at = { line: 1, column: 1, offset: 0 };
-  return { code, severity: "error", message, start: at, end: at };
+  return { code, severity: "error", message, help: catalogue[code].help, start: at, end: at };
 }
 
 export function programsRouter(s: Services): Router {

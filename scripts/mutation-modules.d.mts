@@ -1,0 +1,1 @@
+export declare const modules: Readonly<Record<string, { readonly mutate: readonly string[]; readonly tests: readonly string[] }>>;
