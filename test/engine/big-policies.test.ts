@@ -49,5 +49,16 @@ describe("chunked evaluator (slot mode)", () => {
       if (i % 2 === 0) expect(got.explanation).toHaveLength(rules.length);
     }
     expect(SLOT_MODE_LOCALS).toBeLessThan(rules.length);
-  }, 120_000);
+    // The deciding variant declares few locals (no local per condition), so it stays plain here; forced into slot
+    // mode it must split its top level and its index cases into chunks and still decide the same.
+    const params = parameterValues(big);
+    const forced = generateEvaluator(big, params, { slots: true });
+    const plain = generateEvaluator(big, params);
+    expect(plain.source).not.toContain("V[");
+    expect(forced.source).toMatch(/^case \d+: \{\ns\d+\(req, F, V, fired, attrs\);$/m);
+    for (let i = 0; i < 20; i++) {
+      const request = next();
+      expect(forced.run(request, fn)).toEqual(plain.run(request, fn));
+    }
+  }, 180_000);
 });
