@@ -3,6 +3,7 @@
  * failure becomes an `ApiError` carrying the server's `{ error: { code, message, details } }`, and `inWords` turns
  * it into a sentence for the author.
  */
+import type { ProgramManifest } from "../engine/program-manifest.js";
 import type { CompiledPolicy, Diagnostic } from "../dsl/index.js";
 import type { PolicyTestCase } from "../engine/test-cases.js";
 import type { FundControlReport } from "../engine/simulate/fund-control.js";
@@ -70,6 +71,8 @@ export interface VersionSummary {
 export interface ProgramSummary {
   readonly program: string;
   readonly outcomes: readonly string[];
+  /** What the server knows of the program beyond its policies (its program.yaml, or one read off the newest version). */
+  readonly manifest: ProgramManifest;
   readonly versions: readonly VersionSummary[];
 }
 

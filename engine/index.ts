@@ -93,12 +93,12 @@ export function duplicateKeyOf(policy: CompiledPolicy, request: unknown): string
 }
 
 /**
- * The key under which a request accepted by this policy is remembered. A request is accepted when its outcome is
- * the policy's weakest (last listed: `valid`, `approve`). Hosts remember the request's id (its schema's first
- * required field) under this key, and return it from `EvalContext.findAccepted`.
+ * The key under which a request accepted by this policy is remembered: undefined unless the decision's outcome is
+ * one of `accept` (the program manifest's accepting outcomes). Hosts remember the request's id (the manifest's
+ * `requestId`) under this key, and return it from `EvalContext.findAccepted`.
  */
-export function acceptedKey(policy: CompiledPolicy, request: unknown, decision: Pick<Decision, "outcome">): string | undefined {
-  if (decision.outcome !== policy.outcomes[policy.outcomes.length - 1]) return undefined;
+export function acceptedKey(policy: CompiledPolicy, request: unknown, decision: Pick<Decision, "outcome">, accept: readonly string[]): string | undefined {
+  if (!accept.includes(decision.outcome)) return undefined;
   return duplicateKeyOf(policy, request);
 }
 export { resolveVersion, type VersionDates } from "./versions.js";

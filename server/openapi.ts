@@ -4,6 +4,7 @@
  * drift from what the server accepts. Evaluate paths are emitted per program (a templated `{program}` path could
  * not name a different body schema per program); the rest are generic.
  */
+import { PROGRAM_MANIFEST_SCHEMA } from "../engine/program-manifest-schema.js";
 import { TEST_CASE_SCHEMA, TEST_CASES_SCHEMA } from "../engine/test-case-schema.js";
 import type { Registry, Entry } from "./registry.js";
 import { simulationOpenApiPaths } from "./routes/simulations.js";
@@ -91,6 +92,8 @@ function commonComponents(): Schema {
       required: ["code", "severity", "message", "start", "end"],
       properties: { code: { type: "string" }, severity: { enum: ["error", "warning"] }, message: { type: "string" }, help: { type: "string" }, start: diagnosticPos, end: diagnosticPos },
     },
+    // The manifest schema without its dialect line: OpenAPI 3.1 schemas are 2020-12 already.
+    ProgramManifest: Object.fromEntries(Object.entries(PROGRAM_MANIFEST_SCHEMA).filter(([k]) => k !== "$schema")),
     VersionSummary: {
       type: "object",
       required: ["version", "effective", "title", "status", "hash", "publishedAt"],
@@ -217,7 +220,7 @@ export function buildOpenApi(registry: Registry): object {
           responses: {
             200: {
               description: "programs",
-              content: json({ type: "object", properties: { programs: { type: "array", items: { type: "object", properties: { program: { type: "string" }, outcomes: { type: "array", items: { type: "string" } }, versions: { type: "array", items: ref("VersionSummary") } } } } } }),
+              content: json({ type: "object", properties: { programs: { type: "array", items: { type: "object", properties: { program: { type: "string" }, outcomes: { type: "array", items: { type: "string" } }, manifest: ref("ProgramManifest"), versions: { type: "array", items: ref("VersionSummary") } } } } } }),
             },
             ...errorResponses(401, 403),
           },

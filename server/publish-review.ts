@@ -68,7 +68,7 @@ export async function checkPublish(
     cases = (await s.store.getTests(compiled.program, compiled.extends))?.cases as PolicyTestCase[] | undefined;
     from = cases?.length ? compiled.extends : null;
   }
-  const results = runTestCases(compiled, cases ?? []);
+  const results = runTestCases(compiled, s.manifests.of(compiled), cases ?? []);
   const failing = results.filter((r) => !r.passed).map(({ name, problems }) => ({ name, problems }));
   const checks: PublishChecks = { tests: { count: results.length, from }, failing };
   if (compiled.effective >= today) return checks;

@@ -7,6 +7,7 @@
 import type { CompiledPolicy } from "../../dsl/compiled.js";
 import type { Diagnostic } from "../../dsl/diagnostics.js";
 import type { FundControlParams } from "./fund-control.js";
+import type { ProgramManifest } from "../program-manifest.js";
 import { profileFor } from "./profile.js";
 import type { OpenSet, RequestSetCatalog } from "./request-sets.js";
 import type { SimulationSpec } from "./run.js";
@@ -16,6 +17,8 @@ export interface PolicySource {
   version(program: string, version: string): CompiledPolicy | undefined;
   versions(program: string): string[];
   hasProgram(program: string): boolean;
+  /** The program's manifest as it applies to this compiled version. */
+  manifest(policy: CompiledPolicy): ProgramManifest;
   /** Compiles a draft source of the program (nothing stored). */
   compileDraft(program: string, source: string): { compiled?: CompiledPolicy; diagnostics: readonly Diagnostic[] };
 }
@@ -125,7 +128,8 @@ export function resolveSimulation(req: SimulationRequest, deps: { readonly polic
   }
   const descriptor = catalog.descriptor(setId);
 
-  const profile = profileFor(baseline);
+  const manifest = deps.policies.manifest(baseline);
+  const profile = profileFor(manifest);
   for (const o of req.reviewOutcomes ?? []) {
     if (!baseline.outcomes.includes(o) && !candidate.outcomes.includes(o)) {
       throw new PrepareError(400, "unknown-outcome", `\`${o}\` is not an outcome of ${req.program}`, { outcomes: baseline.outcomes });
@@ -140,6 +144,7 @@ export function resolveSimulation(req: SimulationRequest, deps: { readonly polic
     setId,
     needsGenerating: descriptor !== undefined && !catalog.isCached(setId),
     spec: {
+      manifest,
       baseline: { policy: baseline, params: baselineParams },
       candidate: { policy: candidate, params, draft },
       ...(req.reviewOutcomes ? { profile: { reviewOutcomes: req.reviewOutcomes } } : {}),

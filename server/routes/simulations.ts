@@ -48,13 +48,14 @@ function simulationOf(s: Services): Simulation {
   const profileOf = (program: string) => {
     const v = s.registry.versions(program).at(-1);
     if (!v) throw notFound("unknown-program", `unknown program \`${program}\``, { program });
-    return profileFor(v.compiled);
+    return profileFor(s.manifests.of(v.compiled));
   };
   const catalog = new RequestSetCatalog(s.config.dataDir, s.config.policiesDir, profileOf);
   const policies: PolicySource = {
     version: (program, version) => s.registry.get(program, version)?.compiled,
     versions: (program) => s.registry.versions(program).map((v) => v.version),
     hasProgram: (program) => s.registry.hasProgram(program),
+    manifest: (policy) => s.manifests.of(policy),
     compileDraft: (_program, source) => {
       const r = compilePolicy(source, s.host);
       return { ...(r.compiled ? { compiled: r.compiled } : {}), diagnostics: r.diagnostics };
