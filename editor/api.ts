@@ -122,7 +122,7 @@ export interface SimulationReport {
   readonly changed?: readonly ChangedRequest[] | { readonly total: number; readonly first: readonly ChangedRequest[] };
   readonly rulesNeverFired?: unknown;
   readonly invalid?: { readonly count: number };
-  /** CHS fund control per quarter (ihs-chs). */
+  /** Fund control per quarter (programs whose manifest names a priority attribute). */
   readonly fundControl?: FundControlReport;
 }
 

@@ -5,7 +5,7 @@ import type { ProgramSummary, VersionDetail } from "./api.js";
 import type { TestCase } from "./test-cases.js";
 import type { Workspace } from "./workspace.js";
 
-/** `#/ice-tar/2010.1` edits a draft of 2010.1; `#/ice-tar/2010.1/new` a new version that extends 2010.1. */
+/** `#/<program>/2010.1` edits a draft of 2010.1; `#/<program>/2010.1/new` a new version that extends 2010.1. */
 export interface Route {
   readonly program: string;
   readonly version: string;

@@ -1,5 +1,5 @@
 /**
- * (Node only) From what a user asks ("ice-tar, 2005.1 against 2010.1 with costThreshold 5000, on the shipped
+ * (Node only) From what a user asks ("program P, version A against B with a parameter changed, on the shipped
  * history") to a runnable SimulationSpec: versions looked up, a draft compiled, parameter values typed and
  * checked, the request set opened (generated if it is a shipped history not yet cached), fund-control defaults
  * taken from the set's descriptor. Shared by the CLI and the server; errors carry a stable code and an HTTP status.
@@ -33,7 +33,7 @@ export interface SimulationRequest {
   /** A request set id (see RequestSetCatalog); default: the program's first shipped history. */
   readonly requestSet?: string;
   readonly reviewOutcomes?: readonly string[];
-  /** Fund-control figures (ihs-chs); default: the set's descriptor's; `false`: none. */
+  /** Fund-control figures (programs with a priority attribute); default: the set's descriptor's; `false`: none. */
   readonly fundControl?: FundControlParams | false;
   readonly pageSize?: number;
   readonly decisionDate?: string;

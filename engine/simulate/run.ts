@@ -5,7 +5,7 @@
  *
  * Memory: the coordinator holds only tallies (counts, weekly figures, the first page of changed requests); each
  * worker holds one slice's requests one at a time; changed requests are written to files per slice.
- * Policies that look for duplicates (`duplicateOf`, usms-claim) need every earlier decision of their side, so their
+ * Policies that look for duplicates (`duplicateOf`) need every earlier decision of their side, so their
  * slices run in order on one thread that keeps each side's accepted keys.
  */
 import { createHash } from "node:crypto";

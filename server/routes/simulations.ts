@@ -343,7 +343,7 @@ export function simulationOpenApiPaths(): Record<string, unknown> {
       status: { enum: ["queued", "running", "done", "failed", "cancelled"] },
       progress: { type: "number", minimum: 0, maximum: 1 },
       phase: { enum: ["generating", "simulating"] },
-      report: { type: "object", description: "when done: total, baseline/candidate counts, shares and cost per outcome, transitions, reviewsPerWeek, byFiscalYear, changed (first page), rulesNeverFired, fundControl (ihs-chs)" },
+      report: { type: "object", description: "when done: total, baseline/candidate counts, shares and cost per outcome, transitions, reviewsPerWeek, byFiscalYear, changed (first page), rulesNeverFired, fundControl (programs with a priority attribute)" },
       error: { type: "object", properties: { code: { type: "string" }, message: { type: "string" } } },
     },
   };
