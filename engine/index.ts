@@ -77,6 +77,14 @@ export function detectsDuplicates(policy: CompiledPolicy): boolean {
   return duplicateCall(policy) !== undefined;
 }
 
+/** The request fields `duplicateOf(...)` keys on, when every argument is a plain field; undefined otherwise. */
+export function duplicateKeyFields(policy: CompiledPolicy): string[] | undefined {
+  const call = duplicateCall(policy);
+  if (!call) return undefined;
+  const fields = call.args.map((a) => ("field" in a ? a.field : undefined));
+  return fields.every((f): f is string => typeof f === "string") ? fields : undefined;
+}
+
 /**
  * The key `duplicateOf(...)` looks up for this request (and under which an accepted one is remembered); undefined
  * when the policy does not look for duplicates or a key value is missing.

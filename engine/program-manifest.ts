@@ -5,6 +5,7 @@
  * place that guesses for a program without a manifest (published over HTTP only) is `derivedManifest`.
  */
 import type { CompiledPolicy } from "../dsl/compiled.js";
+import { duplicateKeyFields } from "./index.js";
 import { getPath } from "./lib.js";
 
 export interface ProgramManifest {
@@ -101,9 +102,38 @@ export function derivedManifest(policy: CompiledPolicy): ProgramManifest {
   };
 }
 
-/** Problems of a manifest against its policy (outcomes it names that the policy lacks), in words. */
+type SchemaNode = { properties?: Record<string, SchemaNode>; items?: SchemaNode };
+
+/** Does the request schema have this dotted path (through properties)? */
+function schemaHas(schema: unknown, path: string): boolean {
+  let node = schema as SchemaNode | undefined;
+  for (const seg of path.split(".")) {
+    node = node?.properties && Object.hasOwn(node.properties, seg) ? node.properties[seg] : undefined;
+    if (!node) return false;
+  }
+  return true;
+}
+
+/**
+ * Problems of a manifest against a version of its program, in words: outcomes the policy lacks, request paths its
+ * schema lacks, and a duplicate key other than the one its `duplicateOf(...)` uses.
+ */
 export function manifestProblems(manifest: ProgramManifest, policy: CompiledPolicy): string[] {
   const out: string[] = [];
+  const paths: [string, string][] = [
+    ["requestId", manifest.requestId],
+    ["dateOfService", manifest.dateOfService],
+    ...manifest.dateFields.map((p, i): [string, string] => [`dateFields[${i}]`, p]),
+    ...(manifest.costField ? [["costField", manifest.costField] as [string, string]] : []),
+    ...(manifest.obligation ? Object.entries(manifest.obligation).map(([k, p]): [string, string] => [`obligation.${k}`, p]) : []),
+    ...manifest.actionable.map((p, i): [string, string] => [`actionable[${i}]`, p]),
+    ...(manifest.duplicateKey ?? []).map((p, i): [string, string] => [`duplicateKey[${i}]`, p]),
+  ];
+  for (const [where, p] of paths) if (!schemaHas(policy.requestSchema, p)) out.push(`${where} is \`${p}\`, which the ${policy.program} ${policy.version} request schema does not have`);
+  const used = duplicateKeyFields(policy);
+  const said = manifest.duplicateKey;
+  if (used && !said) out.push(`${policy.program} ${policy.version} calls duplicateOf(${used.join(", ")}) but program.yaml has no duplicateKey`);
+  if (used && said && used.join(",") !== said.join(",")) out.push(`duplicateKey is [${said.join(", ")}], but ${policy.program} ${policy.version} calls duplicateOf(${used.join(", ")})`);
   if (manifest.program !== policy.program) out.push(`program.yaml is for \`${manifest.program}\`, the policy for \`${policy.program}\``);
   const { accept, review, demand = [] } = manifest.outcomes;
   for (const [what, list] of [["accept", accept], ["review", review], ["demand", demand]] as const) {

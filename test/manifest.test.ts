@@ -123,6 +123,18 @@ describe("program.yaml against its schema", () => {
     expect(code).toBe(1);
     expect(out).toMatch(/program\.yaml:1:1: error: outcomes\.accept names `granted`, which dme-rental 2024\.1 does not have/);
   });
+
+  it("when the manifest names a request path the schema lacks, or another duplicate key than the policy's, then the check says so", () => {
+    const text = readFileSync(join(FOURTH, "program.yaml"), "utf8")
+      .replace("actionable: [prescriptionId, item.code]", "actionable: [prescriptionId, item.colour]")
+      .replace("duplicateKey: [patient.id, item.code]", "duplicateKey: [patient.id]");
+    const p = write("dme-rental", text);
+    const [file] = loadPolicyDir(dir).filter((f) => f.file.startsWith(p));
+    expect(file!.manifestProblems.map((m) => m.message)).toEqual([
+      "actionable[1] is `item.colour`, which the dme-rental 2024.1 request schema does not have",
+      "duplicateKey is [patient.id], but dme-rental 2024.1 calls duplicateOf(patient.id, item.code)",
+    ]);
+  });
 });
 
 describe("a fourth program from a folder, with no code change", () => {
