@@ -169,6 +169,8 @@ describe("a fourth program from a folder, with no code change", () => {
     const p = r.body.programs.find((x: { program: string }) => x.program === "dme-rental");
     expect(p.manifest).toMatchObject({ requestId: "orderNo", dateOfService: "deliveryDate", outcomes: { accept: ["grant"], review: ["hold"] } });
     expect(p.versions.map((v: { version: string }) => v.version)).toEqual(["2024.1"]);
+    const doc = await call(server.url, "/openapi.json");
+    expect(doc.body.paths["/v1/programs/dme-rental/evaluate"].post.summary).toMatch(/in force on its deliveryDate$/);
   });
 
   it("when requests are evaluated over HTTP, then the manifest's date of service picks the version and its id is what a duplicate points to", async () => {
