@@ -22,6 +22,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { pino } from "pino";
 import { loadPolicyDir } from "../engine/policy-files.js";
+import { manifestsIn } from "../engine/program-manifest-files.js";
 import { readTestCases } from "../engine/policy-tests.js";
 import { createEvaluator, detectsDuplicates } from "../engine/index.js";
 import { parseJson } from "../server/body.js";
@@ -57,6 +58,7 @@ function time(fn: () => unknown): number {
 const index = new AcceptedIndex({ shared: false } as unknown as Store);
 const logger = pino({ level: "info", base: { service: "precept" } }, pino.destination({ dest: openSync("/dev/null", "w"), sync: true }));
 const loaded = loadPolicyDir("policies");
+const manifests = manifestsIn("policies");
 
 for (const program of readdirSync("policies", { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
   const tests = readdirSync(join("policies", program)).filter((f) => f.endsWith(".tests.yaml")).sort();
@@ -72,8 +74,8 @@ for (const program of readdirSync("policies", { withFileTypes: true }).filter((d
   const request = parseJson(text);
   const decisionDate = c.decisionDate ?? "2009-03-31";
   const ctx = { decisionDate, findAccepted: index.finder(program) };
-  const one = evaluateOne(entry, request, index, { decisionDate, explain: true, startedAt: performance.now() });
-  const plain = evaluateOne(entry, request, index, { decisionDate, explain: false, startedAt: performance.now() });
+  const one = evaluateOne(manifests, entry, request, index, { decisionDate, explain: true, startedAt: performance.now() });
+  const plain = evaluateOne(manifests, entry, request, index, { decisionDate, explain: false, startedAt: performance.now() });
   const extra = { version, rules: compiled.rules.length, best_of: ROUNDS, reps: REPS };
 
   emit(program, "parse-body", time(() => parseJson(text)), "cpu-us", { ...extra, bytes: Buffer.byteLength(text) });
@@ -82,8 +84,8 @@ for (const program of readdirSync("policies", { withFileTypes: true }).filter((d
   const explained = time(() => evaluator.evaluate(request, { ...ctx, explain: true }));
   emit(program, "evaluate", bare, "cpu-us", extra);
   emit(program, "evaluate-explained", explained, "cpu-us", { ...extra, explanation_us: Math.round((explained - bare) * 100) / 100 });
-  emit(program, "evaluate-one", time(() => evaluateOne(entry, request, index, { decisionDate, explain: true, startedAt: 0 })), "cpu-us", extra);
-  emit(program, "evaluate-one-no-explanation", time(() => evaluateOne(entry, request, index, { decisionDate, explain: false, startedAt: 0 })), "cpu-us", extra);
+  emit(program, "evaluate-one", time(() => evaluateOne(manifests, entry, request, index, { decisionDate, explain: true, startedAt: 0 })), "cpu-us", extra);
+  emit(program, "evaluate-one-no-explanation", time(() => evaluateOne(manifests, entry, request, index, { decisionDate, explain: false, startedAt: 0 })), "cpu-us", extra);
   emit(program, "stringify-answer", time(() => JSON.stringify(one.answer)), "cpu-us", { ...extra, bytes: Buffer.byteLength(JSON.stringify(one.answer)) });
   emit(program, "stringify-answer-no-explanation", time(() => JSON.stringify(plain.answer)), "cpu-us", { ...extra, bytes: Buffer.byteLength(JSON.stringify(plain.answer)) });
   emit(program, "stringify-record", time(() => JSON.stringify(one.record)), "cpu-us", { ...extra, bytes: Buffer.byteLength(JSON.stringify(one.record)) });

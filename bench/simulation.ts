@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadPolicyDir } from "../engine/policy-files.js";
+import { manifestsIn } from "../engine/program-manifest-files.js";
 import { profileFor, RequestSetCatalog, runSimulation, type FundControlParams } from "../engine/simulate/index.js";
 
 function emit(figure: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
@@ -23,7 +24,8 @@ const threads = Number(process.env.BENCH_THREADS ?? availableParallelism());
 const policies = loadPolicyDir("policies");
 const get = (program: string, version: string) => policies.find((p) => p.program === program && p.version === version)!.compiled!;
 const dir = mkdtempSync(join(tmpdir(), "precept-bench-sim-"));
-const catalog = new RequestSetCatalog(dir, "policies", (program) => profileFor(policies.find((p) => p.program === program)!.compiled!));
+const manifests = manifestsIn("policies");
+const catalog = new RequestSetCatalog(dir, "policies", (program) => profileFor(manifests.of(policies.find((p) => p.program === program)!.compiled!)));
 
 try {
   let t0 = performance.now();
@@ -33,7 +35,7 @@ try {
   const b = { policy: get("ice-tar", "2005.1") };
   const c = { policy: get("ice-tar", "2010.1") };
   t0 = performance.now();
-  const pooled = await runSimulation({ baseline: b, candidate: c, set: tars, threads, changedDir: join(dir, "changed-pool") });
+  const pooled = await runSimulation({ manifest: manifests.of(b.policy), baseline: b, candidate: c, set: tars, threads, changedDir: join(dir, "changed-pool") });
   const seconds = (performance.now() - t0) / 1000;
   const rssMiB = process.resourceUsage().maxRSS / 1024;
   const n = pooled.report.read;
@@ -44,19 +46,19 @@ try {
   emit("ice-tar changed requests", pooled.report.changed.total, "requests");
 
   t0 = performance.now();
-  const single = await runSimulation({ baseline: b, candidate: c, set: tars, threads: 0, changedDir: join(dir, "changed-single") });
+  const single = await runSimulation({ manifest: manifests.of(b.policy), baseline: b, candidate: c, set: tars, threads: 0, changedDir: join(dir, "changed-single") });
   const s1 = (performance.now() - t0) / 1000;
   emit("ice-tar simulation in one thread (no pool)", s1, "s", { requestsPerSecond: Math.round(single.report.read / s1) });
 
   const ihs = (await catalog.open("ihs-chs-history"))!;
   const fund = catalog.descriptor("ihs-chs-history")!.simulation!.fundControl as FundControlParams;
   t0 = performance.now();
-  const r2 = await runSimulation({ baseline: { policy: get("ihs-chs", "2008.1") }, candidate: { policy: get("ihs-chs", "2008.1"), params: { fundedLevel: 4 } }, set: ihs, threads, fundControl: { ...fund, from: "2008-10-01", to: "2009-09-30" } });
+  const r2 = await runSimulation({ manifest: manifests.get("ihs-chs")!, baseline: { policy: get("ihs-chs", "2008.1") }, candidate: { policy: get("ihs-chs", "2008.1"), params: { fundedLevel: 4 } }, set: ihs, threads, fundControl: { ...fund, from: "2008-10-01", to: "2009-09-30" } });
   emit("ihs-chs fundedLevel 3 vs 4 with fund control", (performance.now() - t0) / 1000, "s", { requests: r2.report.read, threads: r2.report.timing!.threads });
 
   const usms = (await catalog.open("usms-claim-history"))!;
   t0 = performance.now();
-  const r3 = await runSimulation({ baseline: { policy: get("usms-claim", "2000.1") }, candidate: { policy: get("usms-claim", "2000.1") }, set: usms, threads });
+  const r3 = await runSimulation({ manifest: manifests.get("usms-claim")!, baseline: { policy: get("usms-claim", "2000.1") }, candidate: { policy: get("usms-claim", "2000.1") }, set: usms, threads });
   emit("usms-claim with duplicate detection (in order, one thread)", (performance.now() - t0) / 1000, "s", { requests: r3.report.read, threads: r3.report.timing!.threads });
 } finally {
   rmSync(dir, { recursive: true, force: true });

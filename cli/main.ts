@@ -17,6 +17,7 @@ import { createEvaluator } from "../engine/index.js";
 import { createReferenceEvaluator } from "../engine/reference.js";
 import { compileFile, loadPolicyDir, type PolicyFile } from "../engine/policy-files.js";
 import { coverageGaps, readTestCases, runTestCases, testsFileFor } from "../engine/policy-tests.js";
+import { derivedManifest } from "../engine/program-manifest.js";
 import { AnalysisUsageError, analyzeCmd, counterfactualFor, diffCmd, resolvePolicy } from "./analysis.js";
 import { simulateCmd } from "./simulate.js";
 
@@ -43,11 +44,20 @@ class UsageError extends Error {}
 function check(args: string[]): number {
   let errors = 0;
   let warnings = 0;
+  const reported = new Set<string>();
   for (const p of policyFiles(args)) {
     for (const d of p.diagnostics) {
       console.log(formatDiagnostic(relative(process.cwd(), p.file), d));
       if (d.severity === "error") errors++;
       else warnings++;
+    }
+    // A program.yaml's problems are said once, not once per version beside it.
+    for (const m of p.manifestProblems) {
+      const line = `${relative(process.cwd(), m.file)}:${m.line}:${m.column}: error: ${m.message}`;
+      if (reported.has(line)) continue;
+      reported.add(line);
+      console.log(line);
+      errors++;
     }
   }
   console.log(`${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`);
@@ -101,7 +111,7 @@ function testCmd(args: string[]): number {
       continue;
     }
     const cases = readTestCases(testsFileFor(p.file));
-    const results = runTestCases(p.compiled, cases);
+    const results = runTestCases(p.compiled, p.manifest ?? derivedManifest(p.compiled), cases);
     for (const r of results) {
       if (r.passed) passed++;
       else {

@@ -20,6 +20,7 @@ import cliProgress from "cli-progress";
 import { compilePolicy } from "../dsl/index.js";
 import { createEvaluator } from "../engine/index.js";
 import { loadPolicyDir, nodePolicyHost } from "../engine/policy-files.js";
+import { manifestsIn } from "../engine/program-manifest-files.js";
 import {
   prepareSimulation, PrepareError, profileFor, RequestSetCatalog, runSimulation, SimulationCancelled, SimulationError,
   type FundControlParams, type ImportFormat, type PolicySource, type SimulationReport,
@@ -212,12 +213,14 @@ export async function simulateCmd(argv: string[]): Promise<number> {
   }
   const policiesDir = resolve(args.policies);
   const all = loadPolicyDir(policiesDir);
+  const manifests = manifestsIn(policiesDir);
   const draftFile = args.candidate!.endsWith(".policy") ? resolve(args.candidate!) : undefined;
   const compiledOf = (program: string, version: string) => all.find((p) => p.program === program && p.version === version)?.compiled;
   const policySource: PolicySource = {
     version: compiledOf,
     versions: (program) => all.filter((p) => p.program === program && p.compiled).map((p) => p.version),
     hasProgram: (program) => all.some((p) => p.program === program && p.compiled),
+    manifest: (policy) => manifests.of(policy),
     compileDraft: (program, source) => {
       // The draft's own folder first (a request schema beside it), then the program's folder for schema and parents.
       const programHost = nodePolicyHost(join(policiesDir, program));
@@ -232,7 +235,7 @@ export async function simulateCmd(argv: string[]): Promise<number> {
   const profileOf = (program: string) => {
     const p = all.find((x) => x.program === program && x.compiled);
     if (!p) throw new Error(`unknown program ${program}`);
-    return profileFor(p.compiled!);
+    return profileFor(manifests.of(p.compiled!));
   };
   const catalog = new RequestSetCatalog(resolve(args.data), policiesDir, profileOf);
   const tmp = mkdtempSync(join(tmpdir(), "precept-simulate-"));

@@ -3,6 +3,7 @@
  * failure becomes an `ApiError` carrying the server's `{ error: { code, message, details } }`, and `inWords` turns
  * it into a sentence for the author.
  */
+import type { ProgramManifest } from "../engine/program-manifest.js";
 import type { CompiledPolicy, Diagnostic } from "../dsl/index.js";
 import type { PolicyTestCase } from "../engine/test-cases.js";
 import type { FundControlReport } from "../engine/simulate/fund-control.js";
@@ -70,6 +71,8 @@ export interface VersionSummary {
 export interface ProgramSummary {
   readonly program: string;
   readonly outcomes: readonly string[];
+  /** What the server knows of the program beyond its policies (its program.yaml, or one read off the newest version). */
+  readonly manifest: ProgramManifest;
   readonly versions: readonly VersionSummary[];
 }
 
@@ -119,7 +122,7 @@ export interface SimulationReport {
   readonly changed?: readonly ChangedRequest[] | { readonly total: number; readonly first: readonly ChangedRequest[] };
   readonly rulesNeverFired?: unknown;
   readonly invalid?: { readonly count: number };
-  /** CHS fund control per quarter (ihs-chs). */
+  /** Fund control per quarter (programs whose manifest names a priority attribute). */
   readonly fundControl?: FundControlReport;
 }
 

@@ -1,9 +1,11 @@
 /** What the panels share: the app's state and the few actions they call on it. Implemented in editor/main.ts. */
+import type { CompiledPolicy } from "../dsl/compiled.js";
+import { derivedManifest, type ProgramManifest } from "../engine/program-manifest.js";
 import type { ProgramSummary, VersionDetail } from "./api.js";
 import type { TestCase } from "./test-cases.js";
 import type { Workspace } from "./workspace.js";
 
-/** `#/ice-tar/2010.1` edits a draft of 2010.1; `#/ice-tar/2010.1/new` a new version that extends 2010.1. */
+/** `#/<program>/2010.1` edits a draft of 2010.1; `#/<program>/2010.1/new` a new version that extends 2010.1. */
 export interface Route {
   readonly program: string;
   readonly version: string;
@@ -42,3 +44,8 @@ export function parseRoute(hash: string): Route | undefined {
 }
 
 export const routeHash = (r: Route): string => `#/${encodeURIComponent(r.program)}/${encodeURIComponent(r.version)}${r.fresh ? "/new" : ""}`;
+
+/** The manifest of a policy's program as the server sent it (a draft of a program it does not know: read off the draft). */
+export function manifestOf(app: Pick<App, "programs">, policy: CompiledPolicy): ProgramManifest {
+  return app.programs.find((p) => p.program === policy.program)?.manifest ?? derivedManifest(policy);
+}

@@ -5,7 +5,7 @@
 import { stringify as stringifyYaml } from "yaml";
 import type { CompiledPolicy } from "../dsl/index.js";
 import type { Decision } from "../engine/index.js";
-import { runTestCases, type PolicyTestCase } from "../engine/test-cases.js";
+import { runTestCases, type CaseManifest, type PolicyTestCase } from "../engine/test-cases.js";
 import { api } from "./api.js";
 
 export interface TestCase extends PolicyTestCase {
@@ -31,8 +31,8 @@ export function casesToSave(cases: readonly TestCase[]): PolicyTestCase[] {
 }
 
 /** The engine's runner (parameters per case included), with each result beside its case. */
-export function runCases(policy: CompiledPolicy, cases: readonly TestCase[]): CaseResult[] {
-  return runTestCases(policy, cases).map(({ name: _name, ...r }, i) => ({ case: cases[i]!, ...r }));
+export function runCases(policy: CompiledPolicy, manifest: CaseManifest, cases: readonly TestCase[]): CaseResult[] {
+  return runTestCases(policy, manifest, cases).map(({ name: _name, ...r }, i) => ({ case: cases[i]!, ...r }));
 }
 
 /** A new case from a request and the decision the draft gives it (the author checks the decision is right). */

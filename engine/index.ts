@@ -77,6 +77,14 @@ export function detectsDuplicates(policy: CompiledPolicy): boolean {
   return duplicateCall(policy) !== undefined;
 }
 
+/** The request fields `duplicateOf(...)` keys on, when every argument is a plain field; undefined otherwise. */
+export function duplicateKeyFields(policy: CompiledPolicy): string[] | undefined {
+  const call = duplicateCall(policy);
+  if (!call) return undefined;
+  const fields = call.args.map((a) => ("field" in a ? a.field : undefined));
+  return fields.every((f): f is string => typeof f === "string") ? fields : undefined;
+}
+
 /**
  * The key `duplicateOf(...)` looks up for this request (and under which an accepted one is remembered); undefined
  * when the policy does not look for duplicates or a key value is missing.
@@ -93,12 +101,12 @@ export function duplicateKeyOf(policy: CompiledPolicy, request: unknown): string
 }
 
 /**
- * The key under which a request accepted by this policy is remembered. A request is accepted when its outcome is
- * the policy's weakest (last listed: `valid`, `approve`). Hosts remember the request's id (its schema's first
- * required field) under this key, and return it from `EvalContext.findAccepted`.
+ * The key under which a request accepted by this policy is remembered: undefined unless the decision's outcome is
+ * one of `accept` (the program manifest's accepting outcomes). Hosts remember the request's id (the manifest's
+ * `requestId`) under this key, and return it from `EvalContext.findAccepted`.
  */
-export function acceptedKey(policy: CompiledPolicy, request: unknown, decision: Pick<Decision, "outcome">): string | undefined {
-  if (decision.outcome !== policy.outcomes[policy.outcomes.length - 1]) return undefined;
+export function acceptedKey(policy: CompiledPolicy, request: unknown, decision: Pick<Decision, "outcome">, accept: readonly string[]): string | undefined {
+  if (!accept.includes(decision.outcome)) return undefined;
   return duplicateKeyOf(policy, request);
 }
 export { resolveVersion, type VersionDates } from "./versions.js";

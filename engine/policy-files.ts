@@ -8,6 +8,8 @@ import { compilePolicy, type PolicyHost } from "../dsl/index.js";
 import type { CompiledPolicy } from "../dsl/compiled.js";
 import type { Diagnostic } from "../dsl/diagnostics.js";
 import { parsePolicy } from "../dsl/index.js";
+import { MANIFEST_FILE, ManifestError, readManifest, type ManifestProblem } from "./program-manifest-files.js";
+import { manifestProblems, type ProgramManifest } from "./program-manifest.js";
 
 export interface PolicyFile {
   readonly program: string;
@@ -16,6 +18,23 @@ export interface PolicyFile {
   readonly source: string;
   readonly compiled?: CompiledPolicy;
   readonly diagnostics: readonly Diagnostic[];
+  /** The program's manifest (program.yaml beside the file), if there is one and it is right. */
+  readonly manifest?: ProgramManifest;
+  /** What is wrong with that manifest, or between it and this policy. */
+  readonly manifestProblems: readonly ManifestProblem[];
+}
+
+/** The program.yaml of a folder and its problems with `compiled` (a broken manifest is a problem, not a throw). */
+function manifestFor(dir: string, compiled: CompiledPolicy | undefined): Pick<PolicyFile, "manifest" | "manifestProblems"> {
+  try {
+    const manifest = readManifest(dir);
+    if (!manifest) return { manifestProblems: [] };
+    const file = join(dir, MANIFEST_FILE);
+    return { manifest, manifestProblems: compiled ? manifestProblems(manifest, compiled).map((message) => ({ file, line: 1, column: 1, message })) : [] };
+  } catch (e) {
+    if (e instanceof ManifestError) return { manifestProblems: e.problems };
+    throw e;
+  }
 }
 
 /** Reads sibling files of one program folder: its request schema and the sources of other versions. */
@@ -58,6 +77,7 @@ export function compileFile(file: string): PolicyFile {
     source,
     ...(compiled ? { compiled } : {}),
     diagnostics,
+    ...manifestFor(dir, compiled),
   };
 }
 

@@ -4,7 +4,11 @@
  */
 import type { CompiledPolicy } from "../dsl/compiled.js";
 import { acceptedKey, createEvaluator, type Evaluator } from "./index.js";
+import { requestIdOf, type ProgramManifest } from "./program-manifest.js";
 import type { Decision, EvalContext } from "./types.js";
+
+/** What the cases need of the program's manifest: the request id and the accepting outcomes. */
+export type CaseManifest = Pick<ProgramManifest, "requestId" | "outcomes">;
 
 export interface PolicyTestCase {
   readonly name: string;
@@ -24,18 +28,16 @@ export interface CaseResult {
 }
 
 /** The context of one case: its decision date and the accepted requests of its history. */
-export function caseContext(evaluator: Evaluator, c: PolicyTestCase, explain = false): EvalContext {
+export function caseContext(evaluator: Evaluator, manifest: CaseManifest, c: PolicyTestCase, explain = false): EvalContext {
   const accepted = new Map<string, string>();
-  const idField = ((evaluator.policy.requestSchema as { required?: string[] }).required ?? [])[0];
   const base: EvalContext = {
     ...(c.decisionDate ? { decisionDate: String(c.decisionDate) } : {}),
     findAccepted: (key) => accepted.get(key),
   };
   (c.history ?? []).forEach((h, i) => {
     const d = evaluator.evaluate(h, base);
-    const key = acceptedKey(evaluator.policy, h, d);
-    const id = idField ? (h as Record<string, unknown>)[idField] : undefined;
-    if (key && !accepted.has(key)) accepted.set(key, typeof id === "string" ? id : `history[${i}]`);
+    const key = acceptedKey(evaluator.policy, h, d, manifest.outcomes.accept);
+    if (key && !accepted.has(key)) accepted.set(key, requestIdOf(manifest, h) ?? `history[${i}]`);
   });
   return { ...base, ...(explain ? { explain: true } : {}) };
 }
@@ -62,7 +64,7 @@ export function compareDecision(decision: Decision, want: PolicyTestCase["want"]
  * Runs the cases; a case with `parameters` runs under an evaluator with those values (one per distinct set).
  * Never throws: a request the schema refuses, parameters the policy lacks, or a failing evaluator fail the case.
  */
-export function runTestCases(policy: CompiledPolicy, cases: readonly PolicyTestCase[]): CaseResult[] {
+export function runTestCases(policy: CompiledPolicy, manifest: CaseManifest, cases: readonly PolicyTestCase[]): CaseResult[] {
   const evaluators = new Map<string, Evaluator>([["", createEvaluator(policy)]]);
   return cases.map((c) => {
     const fail = (problems: string[]): CaseResult => ({ name: c.name, passed: false, problems });
@@ -77,7 +79,7 @@ export function runTestCases(policy: CompiledPolicy, cases: readonly PolicyTestC
     const issues = evaluator.validate(c.request);
     if (issues.length) return fail(issues.map((i) => `request ${i.path} ${i.message}`));
     try {
-      const decision = evaluator.evaluate(c.request, caseContext(evaluator, c, true));
+      const decision = evaluator.evaluate(c.request, caseContext(evaluator, manifest, c, true));
       const problems = compareDecision(decision, c.want);
       return { name: c.name, passed: problems.length === 0, problems, decision };
     } catch (e) {

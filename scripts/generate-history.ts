@@ -18,6 +18,7 @@ import { resolve } from "node:path";
 import { loadPolicyDir } from "../engine/policy-files.js";
 import { calibrateIceTar, ICE_TAR_DEFAULTS, type IceTarParams } from "../engine/simulate/history/ice-tar.js";
 import { descriptorParams, generateRequests, readDescriptors } from "../engine/simulate/history/index.js";
+import { manifestsIn } from "../engine/program-manifest-files.js";
 import { profileFor, RequestSetCatalog } from "../engine/simulate/index.js";
 
 function arg(name: string): string | undefined {
@@ -31,7 +32,8 @@ const only = arg("--id");
 const out = arg("--out");
 const update = process.argv.includes("--update");
 const policies = loadPolicyDir(policiesDir);
-const profile = (program: string) => profileFor(policies.find((p) => p.program === program && p.compiled)!.compiled!);
+const manifests = manifestsIn(policiesDir);
+const profile = (program: string) => profileFor(manifests.of(policies.find((p) => p.program === program && p.compiled)!.compiled!));
 const descriptors = readDescriptors(policiesDir).filter((d) => !only || d.id === only);
 if (!descriptors.length) {
   console.error(only ? `no descriptor with id ${only}` : `no descriptors under ${policiesDir}/*/history`);

@@ -14,7 +14,7 @@ import { MessageChannel } from "node:worker_threads";
 import { Piscina } from "piscina";
 import type { CompiledPolicy } from "../dsl/compiled.js";
 import type { Diagnostic, PolicyHost } from "../dsl/index.js";
-import type { PolicyTestCase } from "../engine/test-cases.js";
+import type { CaseManifest, PolicyTestCase } from "../engine/test-cases.js";
 import type { CompileTask, CompileTaskResult, HostQuestion } from "./compile-worker.js";
 import type { CompileBudget } from "./compile-budget.js";
 import type { CodeOf } from "../dsl/catalogue.js";
@@ -93,7 +93,7 @@ function workerExecArgv(): string[] {
   return out;
 }
 
-type Job = { kind: "compile"; source: string; asText?: boolean } | { kind: "check"; compiled: CompiledPolicy; cases: readonly PolicyTestCase[] };
+type Job = { kind: "compile"; source: string; asText?: boolean } | { kind: "check"; compiled: CompiledPolicy; manifest: CaseManifest; cases: readonly PolicyTestCase[] };
 
 export class CompilePool {
   private pool?: Promise<Piscina<CompileTask, CompileTaskResult>>;
@@ -132,9 +132,9 @@ export class CompilePool {
   }
 
   /** Evaluates a compiled policy on its test cases and on requests made from its schema (publish-checks.ts). */
-  async check(compiled: CompiledPolicy, cases: readonly PolicyTestCase[]): Promise<readonly EvaluabilityProblem[]> {
+  async check(compiled: CompiledPolicy, manifest: CaseManifest, cases: readonly PolicyTestCase[]): Promise<readonly EvaluabilityProblem[]> {
     const noHost: PolicyHost = { requestSchema: () => undefined, parentSource: () => undefined };
-    const r = await this.run({ kind: "check", compiled, cases }, noHost);
+    const r = await this.run({ kind: "check", compiled, manifest: { requestId: manifest.requestId, outcomes: manifest.outcomes }, cases }, noHost);
     return r.kind === "check" ? r.problems : [];
   }
 

@@ -54,7 +54,7 @@ export async function compileSourceToText(s: Services, source: string): Promise<
 }
 
 export async function assertEvaluable(s: Services, compiled: CompiledPolicy, cases: readonly PolicyTestCase[]): Promise<void> {
-  const problems = await compilePoolFor(s).check(compiled, cases);
+  const problems = await compilePoolFor(s).check(compiled, s.manifests.of(compiled), cases);
   if (problems.length === 0) return;
   const at = { line: 1, column: 1, offset: 0 };
   const diagnostics: Diagnostic[] = problems.slice(0, 20).map((p) => ({

@@ -7,12 +7,12 @@
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import type { CompiledPolicy } from "../dsl/compiled.js";
 import { compilePolicy, type Diagnostic, type PolicyHost } from "../dsl/index.js";
-import type { PolicyTestCase } from "../engine/test-cases.js";
+import type { CaseManifest, PolicyTestCase } from "../engine/test-cases.js";
 import { evaluabilityProblems, type EvaluabilityProblem } from "./publish-checks.js";
 
 export type CompileTask =
   | { readonly kind: "compile"; readonly source: string; readonly asText?: boolean; readonly port: MessagePort; readonly flag: SharedArrayBuffer }
-  | { readonly kind: "check"; readonly compiled: CompiledPolicy; readonly cases: readonly PolicyTestCase[]; readonly port: MessagePort; readonly flag: SharedArrayBuffer };
+  | { readonly kind: "check"; readonly compiled: CompiledPolicy; readonly manifest: CaseManifest; readonly cases: readonly PolicyTestCase[]; readonly port: MessagePort; readonly flag: SharedArrayBuffer };
 
 export type CompileTaskResult =
   | {
@@ -54,7 +54,7 @@ export default async function task(t: CompileTask): Promise<CompileTaskResult> {
   // Tells the pool the task has a thread: its time budget starts now, not while it waited in the queue.
   t.port.postMessage({ kind: "started" });
   try {
-    if (t.kind === "check") return { kind: "check", problems: await evaluabilityProblems(t.compiled, t.cases) };
+    if (t.kind === "check") return { kind: "check", problems: await evaluabilityProblems(t.compiled, t.manifest, t.cases) };
     const { compiled, diagnostics } = compilePolicy(t.source, bridgedHost(t.port, t.flag));
     if (!compiled) return { kind: "compile", diagnostics };
     if (t.asText) return { kind: "compile", compiledJson: JSON.stringify(compiled), program: compiled.program, diagnostics };

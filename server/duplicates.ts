@@ -1,5 +1,5 @@
 /**
- * The index behind `duplicateOf(...)` (usms-claim): accepted requests' keys per program → the id of the request
+ * The index behind `duplicateOf(...)`: accepted requests' keys per program → the id of the request
  * that was accepted first. Which outcome accepts, and the key itself, are the engine's (`acceptedKey`). The engine asks synchronously (EvalContext.findAccepted), so the index lives in memory:
  * loaded from the decision log at start, updated the moment a decision is accepted (before it is even logged, so
  * two identical claims in flight on this process cannot both pass), and — on a shared PostgreSQL store — topped

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { acceptedKey, duplicateKeyOf } from "../engine/index.js";
+import { requestIdOf, type Manifests } from "../engine/program-manifest.js";
 import { DEFAULT_MAX_ISSUES, requestValidatorBounded } from "../engine/request.js";
 import type { Decision } from "../engine/types.js";
 import type { AcceptedIndex } from "./duplicates.js";
@@ -32,25 +33,14 @@ export interface Evaluated {
 
 export const todayUtc = (): string => new Date().toISOString().slice(0, 10);
 
-/** The request's own id for "duplicate of": its first required top-level string field (claimId, tarId …). */
-function requestRef(entry: Entry, request: Record<string, unknown>): string | undefined {
-  const schema = entry.compiled.requestSchema as { required?: unknown };
-  if (!Array.isArray(schema.required)) return undefined;
-  for (const name of schema.required) {
-    const v = typeof name === "string" && Object.hasOwn(request, name) ? request[name] : undefined;
-    if (typeof v === "string" && v !== "") return v;
-  }
-  return undefined;
-}
-
 /**
  * The engine's duplicate key of a request: with `decision`, only if that decision accepts the request (what the log
  * remembers); without, the key the request would be remembered under if accepted — the same values its own
  * `duplicateOf(...)` asks about, which is what a replica must look up before evaluating.
  */
-export function keyOf(entry: Entry, request: unknown, decision?: Pick<Decision, "outcome">): string | undefined {
+export function keyOf(manifests: Manifests, entry: Entry, request: unknown, decision?: Pick<Decision, "outcome">): string | undefined {
   if (!entry.usesDuplicates) return undefined;
-  return decision ? acceptedKey(entry.compiled, request, decision) : duplicateKeyOf(entry.compiled, request);
+  return decision ? acceptedKey(entry.compiled, request, decision, manifests.of(entry.compiled).outcomes.accept) : duplicateKeyOf(entry.compiled, request);
 }
 
 /** Throws 400 `invalid-request` with each offending JSON path (the first `max`, and how many more there were). */
@@ -64,7 +54,7 @@ export function validateRequest(entry: Entry, request: unknown, max = DEFAULT_MA
   }
 }
 
-export function evaluateOne(entry: Entry, request: unknown, index: AcceptedIndex, opts: EvalOptions): Evaluated {
+export function evaluateOne(manifests: Manifests, entry: Entry, request: unknown, index: AcceptedIndex, opts: EvalOptions): Evaluated {
   validateRequest(entry, request, opts.maxErrors);
   const decisionDate = opts.decisionDate ?? todayUtc();
   let decision: Decision;
@@ -91,9 +81,9 @@ export function evaluateOne(entry: Entry, request: unknown, index: AcceptedIndex
   const latencyMs = Math.round((performance.now() - opts.startedAt) * 1000) / 1000;
   let accepted: Evaluated["accepted"];
   let ref: string | undefined;
-  const key = keyOf(entry, request, decision);
+  const key = keyOf(manifests, entry, request, decision);
   if (key !== undefined) {
-    ref = requestRef(entry, request as Record<string, unknown>) ?? id;
+    ref = requestIdOf(manifests.of(entry.compiled), request) ?? id;
     index.add(entry.program, key, ref);
     accepted = { key, ref };
   }

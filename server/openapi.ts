@@ -4,6 +4,8 @@
  * drift from what the server accepts. Evaluate paths are emitted per program (a templated `{program}` path could
  * not name a different body schema per program); the rest are generic.
  */
+import { PROGRAM_MANIFEST_SCHEMA } from "../engine/program-manifest-schema.js";
+import { Manifests } from "../engine/program-manifest.js";
 import { TEST_CASE_SCHEMA, TEST_CASES_SCHEMA } from "../engine/test-case-schema.js";
 import type { Registry, Entry } from "./registry.js";
 import { analysisOpenApiPaths } from "./routes/analysis.js";
@@ -92,6 +94,8 @@ function commonComponents(): Schema {
       required: ["code", "severity", "message", "start", "end"],
       properties: { code: { type: "string" }, severity: { enum: ["error", "warning"] }, message: { type: "string" }, help: { type: "string" }, start: diagnosticPos, end: diagnosticPos },
     },
+    // The manifest schema without its dialect line: OpenAPI 3.1 schemas are 2020-12 already.
+    ProgramManifest: Object.fromEntries(Object.entries(PROGRAM_MANIFEST_SCHEMA).filter(([k]) => k !== "$schema")),
     VersionSummary: {
       type: "object",
       required: ["version", "effective", "title", "status", "hash", "publishedAt"],
@@ -123,7 +127,7 @@ function commonComponents(): Schema {
   };
 }
 
-function evaluateOps(program: string, entries: Entry[], components: Schema): Record<string, unknown> {
+function evaluateOps(program: string, entries: Entry[], components: Schema, dateOfService: string): Record<string, unknown> {
   // One component per distinct request schema; the newest version's is `<program>.Request`.
   const newest = entries.at(-1)!;
   const names = new Map<string, string>();
@@ -154,7 +158,7 @@ function evaluateOps(program: string, entries: Entry[], components: Schema): Rec
     [`/v1/programs/${program}/evaluate`]: {
       post: {
         tags: tag, ...sec, operationId: `evaluate_${program}`,
-        summary: `Decide one ${program} request under the version in force on its dateOfService`,
+        summary: `Decide one ${program} request under the version in force on its ${dateOfService}`,
         parameters: queryParams,
         requestBody: { required: true, content: json(anyVersionBody) },
         responses: { 200: { description: "the decision (logged)", content: json(ref(decisionName)) }, ...errorResponses(400, 401, 403, 404, 413, 415, 503) },
@@ -197,10 +201,15 @@ function evaluateOps(program: string, entries: Entry[], components: Schema): Rec
   };
 }
 
-export function buildOpenApi(registry: Registry): object {
+export function buildOpenApi(registry: Registry, manifests: Manifests = new Manifests()): object {
   const components = commonComponents();
   const programPaths: Record<string, unknown> = {};
-  for (const program of registry.programNames()) Object.assign(programPaths, evaluateOps(program, registry.versions(program), components));
+  for (const program of registry.programNames()) {
+    const versions = registry.versions(program);
+    const newest = versions.at(-1);
+    const field = (manifests.get(program) ?? (newest ? manifests.of(newest.compiled) : undefined))?.dateOfService ?? "dateOfService";
+    Object.assign(programPaths, evaluateOps(program, versions, components, field));
+  }
   const sec = (role: string): Schema => ({ "x-precept-role": role });
   return {
     openapi: "3.1.0",
@@ -220,7 +229,7 @@ export function buildOpenApi(registry: Registry): object {
           responses: {
             200: {
               description: "programs",
-              content: json({ type: "object", properties: { programs: { type: "array", items: { type: "object", properties: { program: { type: "string" }, outcomes: { type: "array", items: { type: "string" } }, versions: { type: "array", items: ref("VersionSummary") } } } } } }),
+              content: json({ type: "object", properties: { programs: { type: "array", items: { type: "object", properties: { program: { type: "string" }, outcomes: { type: "array", items: { type: "string" } }, manifest: ref("ProgramManifest"), versions: { type: "array", items: ref("VersionSummary") } } } } } }),
             },
             ...errorResponses(401, 403),
           },

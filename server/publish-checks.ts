@@ -9,7 +9,7 @@ import type { CompiledPolicy } from "../dsl/compiled.js";
 import { createEvaluator, type Decision, type Evaluator } from "../engine/index.js";
 import { createReferenceEvaluator } from "../engine/reference.js";
 import { sampleRequests } from "../engine/sample-request.js";
-import { caseContext, type PolicyTestCase } from "../engine/test-cases.js";
+import { caseContext, type CaseManifest, type PolicyTestCase } from "../engine/test-cases.js";
 
 export interface EvaluabilityProblem {
   /** Which request: `test case "…"`, `a request with every field`, `a request with only the required fields`. */
@@ -23,7 +23,7 @@ export const REFERENCE_MAX_RULES = 2000;
 const why = (e: unknown): string => (e instanceof RangeError ? `${e.message} (the policy is too large to evaluate)` : e instanceof Error ? e.message : String(e));
 
 /** What went wrong evaluating the policy; empty when every request was decided the same way by both evaluators. */
-export async function evaluabilityProblems(policy: CompiledPolicy, cases: readonly PolicyTestCase[]): Promise<EvaluabilityProblem[]> {
+export async function evaluabilityProblems(policy: CompiledPolicy, manifest: CaseManifest, cases: readonly PolicyTestCase[]): Promise<EvaluabilityProblem[]> {
   let fast: Evaluator;
   try {
     fast = createEvaluator(policy);
@@ -40,7 +40,7 @@ export async function evaluabilityProblems(policy: CompiledPolicy, cases: readon
     if (c.parameters) continue;
     let ctx;
     try {
-      ctx = caseContext(fast, c);
+      ctx = caseContext(fast, manifest, c);
     } catch (e) {
       return [{ request: `the history of test case "${c.name}"`, message: why(e) }];
     }

@@ -57,7 +57,7 @@ export const describePerson = (p: Person): string => (p.name ? `${p.name} (${p.i
 
 /**
  * Runs the checks: the test cases against the compiled draft, and for a date before today the number of logged
- * decisions of the program whose version in force (by their dateOfService, else decision date) would become this one.
+ * decisions of the program whose version in force (by their date of service, else decision date) would become this one.
  */
 export async function checkPublish(
   s: Services, compiled: CompiledPolicy, tests: readonly PolicyTestCase[] | undefined, today = todayUtc(),
@@ -68,7 +68,7 @@ export async function checkPublish(
     cases = (await s.store.getTests(compiled.program, compiled.extends))?.cases as PolicyTestCase[] | undefined;
     from = cases?.length ? compiled.extends : null;
   }
-  const results = runTestCases(compiled, cases ?? []);
+  const results = runTestCases(compiled, s.manifests.of(compiled), cases ?? []);
   const failing = results.filter((r) => !r.passed).map(({ name, problems }) => ({ name, problems }));
   const checks: PublishChecks = { tests: { count: results.length, from }, failing };
   if (compiled.effective >= today) return checks;
@@ -78,7 +78,7 @@ export async function checkPublish(
     .map((v) => ({ version: v.version, effective: v.effective, ...(v.end ? { end: v.end } : {}) }));
   const withDraft = [...inForce, { version: compiled.version, effective: compiled.effective, ...(compiled.end ? { end: compiled.end } : {}) }];
   let decisions = 0;
-  for (const d of await s.store.decisionDates(compiled.program)) {
+  for (const d of await s.store.decisionDates(compiled.program, s.manifests.of(compiled).dateOfService)) {
     if (d.date < compiled.effective) continue;
     if (resolveVersion(inForce, d.date) !== resolveVersion(withDraft, d.date)) decisions++;
   }

@@ -6,6 +6,8 @@ import { existsSync } from "node:fs";
 import type { PolicyHost } from "../dsl/index.js";
 import { loadPolicyDir } from "../engine/policy-files.js";
 import { readTestCases, testsFileFor } from "../engine/policy-tests.js";
+import { loadManifests } from "../engine/program-manifest-files.js";
+import { manifestProblems, Manifests } from "../engine/program-manifest.js";
 import { type Auth, createAuth } from "./auth.js";
 import type { ServerConfig } from "./config.js";
 import { DecisionLog } from "./decision-log.js";
@@ -24,6 +26,8 @@ export interface Services {
   readonly accepted: AcceptedIndex;
   readonly auth: Auth;
   readonly host: PolicyHost;
+  /** The programs' manifests (policies/<program>/program.yaml), read once at start. */
+  readonly manifests: Manifests;
   /** Set on SIGTERM: /ready answers 503, new evaluations are still served until the listener closes. */
   shuttingDown: boolean;
 }
@@ -36,6 +40,7 @@ export async function seedShipped(
   store: Store,
   policiesDir: string,
   log: Logger,
+  manifests: Manifests = new Manifests(),
 ): Promise<{ inserted: number; failed: number }> {
   if (!existsSync(policiesDir)) {
     log.warn({ policiesDir }, "no policies folder: nothing shipped to load");
@@ -48,6 +53,13 @@ export async function seedShipped(
     if (!f.compiled) {
       failed++;
       log.error({ file: f.file, diagnostics: f.diagnostics.filter((d) => d.severity === "error").slice(0, 5) }, "shipped policy does not compile");
+      continue;
+    }
+    const own = manifests.get(f.program);
+    const problems = own ? manifestProblems(own, f.compiled) : [];
+    if (problems.length) {
+      failed++;
+      log.error({ file: f.file, problems }, "shipped policy does not match its program.yaml");
       continue;
     }
     await seedShippedTests(store, f.program, f.version, testsFileFor(f.file), log);
@@ -90,6 +102,8 @@ export interface OpenOptions {
 }
 
 export async function openServices(config: ServerConfig, log: Logger, opts: OpenOptions = {}): Promise<Services> {
+  // A wrong program.yaml stops the start with its file, line and column, before anything is opened.
+  const manifests = new Manifests(loadManifests(config.policiesDir));
   const store = await openStore(
     { dataDir: config.dataDir, minFreeBytes: config.minFreeBytes, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) },
     log.child({ component: "store" }),
@@ -98,7 +112,7 @@ export async function openServices(config: ServerConfig, log: Logger, opts: Open
     const registry = new Registry(store, log.child({ component: "registry" }), { pollMs: config.pollMs });
     if (opts.seed !== false) {
       const t0 = performance.now();
-      const r = await seedShipped(store, config.policiesDir, log);
+      const r = await seedShipped(store, config.policiesDir, log, manifests);
       log.info({ inserted: r.inserted, failed: r.failed, ms: Math.round(performance.now() - t0) }, "shipped policies checked");
     }
     await registry.load();
@@ -115,6 +129,7 @@ export async function openServices(config: ServerConfig, log: Logger, opts: Open
       accepted,
       auth: opts.auth ?? createAuth([]),
       host: serverPolicyHost(registry, config.policiesDir),
+      manifests,
       shuttingDown: false,
     };
   } catch (e) {

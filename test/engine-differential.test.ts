@@ -48,7 +48,7 @@ describe("fast evaluator equals json-rules-engine", () => {
   it.each(policies.map((p) => [`${p.program} ${p.version}`, p] as const))(`%s: test cases and ${GENERATED} generated requests`, async (_name, p) => {
     const policy = p.compiled!;
     const fast = createEvaluator(policy);
-    const cases = readTestCases(testsFileFor(p.file)).map((c) => ({ request: c.request, ctx: caseContext(fast, c) }));
+    const cases = readTestCases(testsFileFor(p.file)).map((c) => ({ request: c.request, ctx: caseContext(fast, p.manifest!, c) }));
     const inputs = [...cases, ...generated(policy, GENERATED, 7)];
     const diffs = await differences(fast, policy, inputs);
     expect(diffs.slice(0, 3)).toEqual([]);

@@ -10,7 +10,7 @@ describe("shipped policies", () => {
     describe(`${p.program} ${p.version}`, () => {
       it("has no diagnostics", () => expect(p.diagnostics.map((d) => `${d.start.line}:${d.start.column} ${d.message}`)).toEqual([]));
       const cases = readTestCases(testsFileFor(p.file));
-      it.each(runTestCases(p.compiled!, cases).map((r) => [r.name, r] as const))("%s", (_n, r) => expect(r.problems).toEqual([]));
+      it.each(runTestCases(p.compiled!, p.manifest!, cases).map((r) => [r.name, r] as const))("%s", (_n, r) => expect(r.problems).toEqual([]));
     });
   }
 

@@ -7,6 +7,7 @@ import type { CompiledPolicy } from "../../dsl/index.js";
 import { api, inWords, type LoggedDecision } from "../api.js";
 import type { App } from "../app.js";
 import { clear, h, say } from "../dom.js";
+import { requestIdOf } from "../../engine/program-manifest.js";
 import { renderDecision } from "./decision.js";
 
 export interface DecisionsPanel {
@@ -48,11 +49,10 @@ export function createDecisionsPanel(app: App, root: HTMLElement): DecisionsPane
   });
   more.addEventListener("click", () => void load(true));
 
-  /** The request's own id (tarId, referralId, claimId …): its first required field. */
+  /** The request's own id (the manifest's `requestId`), else the start of the decision's id. */
   const requestId = (d: LoggedDecision): string => {
-    const required = (app.base?.compiled?.requestSchema as { required?: string[] } | undefined)?.required ?? [];
-    const v = required.length ? (d.request as Record<string, unknown> | null)?.[required[0]!] : undefined;
-    return typeof v === "string" ? v : d.id.slice(0, 8);
+    const manifest = app.programs.find((p) => p.program === d.program)?.manifest;
+    return (manifest ? requestIdOf(manifest, d.request) : undefined) ?? d.id.slice(0, 8);
   };
 
   async function load(append: boolean): Promise<void> {

@@ -57,7 +57,7 @@ function transitions(r: SimulationReport): HTMLElement {
 function workload(r: SimulationReport): HTMLElement | string {
   const weeks = Object.entries(r.reviewsPerWeek ?? {}).sort(([a], [b]) => a.localeCompare(b));
   if (!weeks.length) return "";
-  // A flat line at zero says nothing: say it in words (ihs-chs sends nothing to review; its story is fund control).
+  // A flat line at zero says nothing: say it in words (a program may send nothing to review; its story may be fund control).
   if (weeks.every(([, v]) => v.baseline === 0 && v.candidate === 0)) return h("p", { id: "sim-workload", class: "muted" }, "No request goes to manual review on either side.");
   const W = 400, H = 140, P = 24;
   const max = Math.max(1, ...weeks.flatMap(([, v]) => [v.baseline, v.candidate]));

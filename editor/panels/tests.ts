@@ -4,7 +4,7 @@
  * version being edited (author key), published with a new version (publish panel), or downloaded as tests.yaml.
  */
 import { api, apiKey, inWords } from "../api.js";
-import type { App } from "../app.js";
+import { manifestOf, type App } from "../app.js";
 import { clear, h, say } from "../dom.js";
 import { caseFromDecision, casesToSave, casesToYaml, runCases, type CaseResult } from "../test-cases.js";
 import { renderDecision } from "./decision.js";
@@ -97,7 +97,7 @@ export function createTestsPanel(app: App, root: HTMLElement): TestsPanel {
         say(summary, "The draft has errors, so the tests cannot run: fix the problems listed under the editor.", "error");
         return undefined;
       }
-      const results = runCases(analysis.compiled, app.testCases);
+      const results = runCases(analysis.compiled, manifestOf(app, analysis.compiled), app.testCases);
       const failed = results.filter((r) => !r.passed).length;
       say(summary, `${results.length - failed} passed, ${failed} failed.`, failed ? "error" : "ok");
       renderCases(results);

@@ -12,7 +12,7 @@ import type { CompiledPolicy } from "../../dsl/index.js";
 import { createEvaluator, detectsDuplicates, type Decision, type Evaluator } from "../../engine/index.js";
 import { caseContext } from "../../engine/test-cases.js";
 import { api, inWords } from "../api.js";
-import type { App } from "../app.js";
+import { manifestOf, type App } from "../app.js";
 import { clear, h, say } from "../dom.js";
 import { jsonDefaults, monaco } from "../monaco.js";
 import { caseFromDecision } from "../test-cases.js";
@@ -181,7 +181,7 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
       // The same context the tests and the server use: earlier claims decided first, or the logged lookups.
       const ctx = lookups && !earlier.length
         ? { explain: true, ...(decisionDate ? { decisionDate } : {}), findAccepted: (key: string) => lookups?.[key] ?? undefined }
-        : caseContext(evaluator, { name: "try-it", request, history: earlier, want: { outcome: "" }, ...(decisionDate ? { decisionDate } : {}) }, true);
+        : caseContext(evaluator, manifestOf(app, policy), { name: "try-it", request, history: earlier, want: { outcome: "" }, ...(decisionDate ? { decisionDate } : {}) }, true);
       const decision = evaluator.evaluate(request, ctx);
       last = { policy, request, decision };
       addCase.disabled = false;

@@ -1,6 +1,6 @@
 /**
  * What would change this decision: the nearest requests that get another outcome, changing only the fields the
- * program marks actionable (policies/<program>/analysis.yaml). Nearest means fewest changed fields, then the
+ * program marks actionable (policies/<program>/program.yaml (`actionable`)). Nearest means fewest changed fields, then the
  * smallest numeric and date changes (z3's optimiser). Every alternative is proven like any witness: the original
  * request with only those fields changed, decided by both evaluators as claimed.
  */

@@ -1,5 +1,5 @@
 /**
- * (Node only) From what a user asks ("ice-tar, 2005.1 against 2010.1 with costThreshold 5000, on the shipped
+ * (Node only) From what a user asks ("program P, version A against B with a parameter changed, on the shipped
  * history") to a runnable SimulationSpec: versions looked up, a draft compiled, parameter values typed and
  * checked, the request set opened (generated if it is a shipped history not yet cached), fund-control defaults
  * taken from the set's descriptor. Shared by the CLI and the server; errors carry a stable code and an HTTP status.
@@ -7,6 +7,7 @@
 import type { CompiledPolicy } from "../../dsl/compiled.js";
 import type { Diagnostic } from "../../dsl/diagnostics.js";
 import type { FundControlParams } from "./fund-control.js";
+import type { ProgramManifest } from "../program-manifest.js";
 import { profileFor } from "./profile.js";
 import type { OpenSet, RequestSetCatalog } from "./request-sets.js";
 import type { SimulationSpec } from "./run.js";
@@ -16,6 +17,8 @@ export interface PolicySource {
   version(program: string, version: string): CompiledPolicy | undefined;
   versions(program: string): string[];
   hasProgram(program: string): boolean;
+  /** The program's manifest as it applies to this compiled version. */
+  manifest(policy: CompiledPolicy): ProgramManifest;
   /** Compiles a draft source of the program (nothing stored). */
   compileDraft(program: string, source: string): { compiled?: CompiledPolicy; diagnostics: readonly Diagnostic[] };
 }
@@ -30,7 +33,7 @@ export interface SimulationRequest {
   /** A request set id (see RequestSetCatalog); default: the program's first shipped history. */
   readonly requestSet?: string;
   readonly reviewOutcomes?: readonly string[];
-  /** Fund-control figures (ihs-chs); default: the set's descriptor's; `false`: none. */
+  /** Fund-control figures (programs with a priority attribute); default: the set's descriptor's; `false`: none. */
   readonly fundControl?: FundControlParams | false;
   readonly pageSize?: number;
   readonly decisionDate?: string;
@@ -125,7 +128,8 @@ export function resolveSimulation(req: SimulationRequest, deps: { readonly polic
   }
   const descriptor = catalog.descriptor(setId);
 
-  const profile = profileFor(baseline);
+  const manifest = deps.policies.manifest(baseline);
+  const profile = profileFor(manifest);
   for (const o of req.reviewOutcomes ?? []) {
     if (!baseline.outcomes.includes(o) && !candidate.outcomes.includes(o)) {
       throw new PrepareError(400, "unknown-outcome", `\`${o}\` is not an outcome of ${req.program}`, { outcomes: baseline.outcomes });
@@ -140,6 +144,7 @@ export function resolveSimulation(req: SimulationRequest, deps: { readonly polic
     setId,
     needsGenerating: descriptor !== undefined && !catalog.isCached(setId),
     spec: {
+      manifest,
       baseline: { policy: baseline, params: baselineParams },
       candidate: { policy: candidate, params, draft },
       ...(req.reviewOutcomes ? { profile: { reviewOutcomes: req.reviewOutcomes } } : {}),

@@ -1,96 +1,48 @@
 /**
- * What a simulation needs to know about a program beyond its policy: which request date places a request in a week,
- * which amount is its cost, which outcomes mean "a person reviews it", and which decision attributes are amounts
- * worth totalling. Known programs have a profile here; any other program gets one derived from its request schema.
+ * What a simulation needs to know about a program beyond its policy, taken from the program's manifest
+ * (policies/<program>/program.yaml, see engine/program-manifest.ts): which request date places a request in a week,
+ * which amount is its cost, which outcomes accept and which mean "a person reviews it", and which decision attributes
+ * are amounts worth totalling. A request may override the review outcomes.
  */
-import type { CompiledPolicy } from "../../dsl/compiled.js";
-import { getPath } from "../lib.js";
+import { readPath, requestIdOf, type ProgramManifest } from "../program-manifest.js";
+
+export { readPath };
 
 export interface ProgramProfile {
   /** Request fields tried in order for the request's date (date or date-time); the first present one counts. */
   readonly dateFields: readonly string[];
   /** The request's cost (summed per outcome). */
   readonly costField?: string;
-  /** An amount the program obligates when it accepts the request, if not the cost (ihs-chs: cost after alternate resources). */
+  /** An amount the program obligates when it accepts the request, if not the cost (cost less what others paid). */
   readonly obligationFields?: { readonly cost: string; readonly minus?: string };
+  /** Outcomes that accept the request (remembered for duplicates, counted as obligations). */
+  readonly acceptOutcomes: readonly string[];
   /** Outcomes that send a request to manual review (counted per week). */
   readonly reviewOutcomes: readonly string[];
-  /** Numeric decision attributes totalled per outcome (usms-claim: allowedAmount, amountSaved). */
+  /** Numeric decision attributes totalled per outcome. */
   readonly amountAttributes: readonly string[];
-  /** The attribute carrying a priority level, for fund control (ihs-chs: medicalPriority). */
+  /** The attribute carrying a priority level, for fund control. */
   readonly priorityAttribute?: string;
-  /** Outcomes of requests that are within priorities and would be funded if money allowed (ihs-chs: approve, defer). */
+  /** Outcomes of requests that are within priorities and would be funded if money allowed; default: the accepting ones. */
   readonly demandOutcomes?: readonly string[];
   /** The request's own id. */
-  readonly idField?: string;
+  readonly idField: string;
 }
 
-const KNOWN: Record<string, ProgramProfile> = {
-  "ice-tar": {
-    dateFields: ["submittedAt", "dateOfService"],
-    costField: "service.estimatedCost",
-    reviewOutcomes: ["pend"],
-    amountAttributes: [],
-    idField: "tarId",
-  },
-  "ihs-chs": {
-    // Obligations are recorded when the referral or notification comes in (2-3.13C), not on the date of care.
-    dateFields: ["notifiedAt", "dateOfService", "treatmentStartedAt"],
-    costField: "service.estimatedCost",
-    obligationFields: { cost: "service.estimatedCost", minus: "alternateResources.paidAmount" },
-    reviewOutcomes: [],
-    amountAttributes: [],
-    priorityAttribute: "medicalPriority",
-    demandOutcomes: ["approve", "defer"],
-    idField: "referralId",
-  },
-  "usms-claim": {
-    dateFields: ["receivedAt", "dateOfService"],
-    costField: "billedAmount",
-    reviewOutcomes: [],
-    amountAttributes: ["allowedAmount", "amountSaved"],
-    idField: "claimId",
-  },
-};
-
-const REVIEW_WORDS = ["pend", "review", "refer", "manual-review"];
-
-/** The profile of a program: the known one, or one read off the policy (schema fields, outcome names). */
-export function profileFor(policy: CompiledPolicy, overrides: Partial<ProgramProfile> = {}): ProgramProfile {
-  const known = KNOWN[policy.program];
-  const base: ProgramProfile =
-    known ??
-    (() => {
-      const schema = policy.requestSchema as { required?: string[]; properties?: Record<string, { format?: string; type?: string; properties?: Record<string, { type?: string }> }> };
-      const props = schema.properties ?? {};
-      const dateFields = Object.entries(props)
-        .filter(([, v]) => v.format === "date" || v.format === "date-time")
-        .map(([k]) => k)
-        .sort((a, b) => (a === "dateOfService" ? -1 : b === "dateOfService" ? 1 : 0));
-      const costField = ["service.estimatedCost", "billedAmount", "amount", "estimatedCost"].find((f) => {
-        const [a, b] = f.split(".") as [string, string | undefined];
-        return b === undefined ? props[a]?.type === "number" : props[a]?.properties?.[b]?.type === "number";
-      });
-      return {
-        dateFields,
-        ...(costField ? { costField } : {}),
-        reviewOutcomes: policy.outcomes.filter((o) => REVIEW_WORDS.includes(o)),
-        amountAttributes: [],
-        ...(schema.required?.[0] ? { idField: schema.required[0] } : {}),
-      };
-    })();
+/** The simulation's view of a program's manifest, with a request's overrides (review outcomes). */
+export function profileFor(manifest: ProgramManifest, overrides: Partial<ProgramProfile> = {}): ProgramProfile {
+  const base: ProgramProfile = {
+    dateFields: manifest.dateFields,
+    ...(manifest.costField ? { costField: manifest.costField } : {}),
+    ...(manifest.obligation ? { obligationFields: manifest.obligation } : {}),
+    acceptOutcomes: manifest.outcomes.accept,
+    reviewOutcomes: manifest.outcomes.review,
+    amountAttributes: manifest.amountAttributes,
+    ...(manifest.priorityAttribute ? { priorityAttribute: manifest.priorityAttribute } : {}),
+    ...(manifest.outcomes.demand ? { demandOutcomes: manifest.outcomes.demand } : {}),
+    idField: manifest.requestId,
+  };
   return { ...base, ...overrides };
-}
-
-const splitCache = new Map<string, string[]>();
-function segments(path: string): string[] {
-  let s = splitCache.get(path);
-  if (!s) splitCache.set(path, (s = path.split(".")));
-  return s;
-}
-
-export function readPath(request: unknown, path: string): unknown {
-  return getPath(request, segments(path));
 }
 
 /** The request's date (YYYY-MM-DD) from the first date field it gives, or undefined. */
@@ -120,7 +72,5 @@ export function requestObligation(profile: ProgramProfile, request: unknown): nu
 }
 
 export function requestId(profile: ProgramProfile, request: unknown): string | undefined {
-  if (!profile.idField) return undefined;
-  const v = readPath(request, profile.idField);
-  return typeof v === "string" ? v : undefined;
+  return requestIdOf({ requestId: profile.idField }, request);
 }

@@ -1,7 +1,7 @@
 /**
  * The simulation report, built from the merged tally: what DESIGN.md lists (total, counts per side, transitions,
  * reviews per week, cost per outcome, changed requests, rules that never fired) plus shares, a review summary, the
- * ihs-chs fund control, and what was left out (invalid requests).
+ * fund control (programs whose manifest names a priority attribute), and what was left out (invalid requests).
  */
 import type { CompiledPolicy } from "../../dsl/compiled.js";
 import type { ChangedRecord, Counter, InvalidSample, SideTally, Tally } from "./aggregate.js";

@@ -5,7 +5,7 @@
  *
  * Memory: the coordinator holds only tallies (counts, weekly figures, the first page of changed requests); each
  * worker holds one slice's requests one at a time; changed requests are written to files per slice.
- * Policies that look for duplicates (`duplicateOf`, usms-claim) need every earlier decision of their side, so their
+ * Policies that look for duplicates (`duplicateOf`) need every earlier decision of their side, so their
  * slices run in order on one thread that keeps each side's accepted keys.
  */
 import { createHash } from "node:crypto";
@@ -19,6 +19,7 @@ import { createEvaluator } from "../index.js";
 import { emptyTally, mergeTally, type Tally } from "./aggregate.js";
 import { ChangedStore, type ChangedSlice } from "./changed.js";
 import type { FundControlParams } from "./fund-control.js";
+import type { ProgramManifest } from "../program-manifest.js";
 import { profileFor, type ProgramProfile } from "./profile.js";
 import { buildReport, type SimulationReport } from "./report.js";
 import { slices as sliceRanges, type SetFileMeta } from "./set-file.js";
@@ -38,6 +39,9 @@ export interface SimulationSpec {
   readonly candidate: SimulationSide;
   /** The request set: its meta and NDJSON file. */
   readonly set: { readonly meta: SetFileMeta; readonly file: string };
+  /** The program's manifest (dates, cost, accepting and review outcomes, id). */
+  readonly manifest: ProgramManifest;
+  /** Overrides of what the manifest says (a request's own review outcomes). */
   readonly profile?: Partial<ProgramProfile>;
   readonly fundControl?: FundControlParams;
   /** Changed requests kept in the report (the first page). */
@@ -159,7 +163,7 @@ export async function runSimulation(spec: SimulationSpec, opts: RunOptions = {})
       throw new SimulationError((e as Error).message);
     }
   }
-  const profile = profileFor(baseline.policy, spec.profile);
+  const profile = profileFor(spec.manifest, spec.profile);
   const pageSize = spec.pageSize ?? 50;
   const sequential = usesDuplicates(baseline.policy) || usesDuplicates(candidate.policy);
   const threads = spec.threads ?? availableParallelism();

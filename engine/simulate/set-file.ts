@@ -16,7 +16,7 @@ export interface SetFileMeta {
   readonly description?: string;
   /** `synthetic` (a shipped generator), `import` (NDJSON, JSON or CSV), `decision-log` (a selection). */
   readonly source: "synthetic" | "import" | "decision-log";
-  /** True for sets whose figures are invented (ihs-chs, usms-claim histories). */
+  /** True for sets whose figures are invented (histories not calibrated to a seed's figures). */
   readonly invented?: boolean;
   readonly count: number;
   /** First and last request date (the program profile's date fields). */

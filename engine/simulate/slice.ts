@@ -86,7 +86,7 @@ class AcceptedMemory {
   private readonly params: Record<string, unknown>;
   readonly find = (key: string): string | undefined => this.keys.get(key);
 
-  constructor(private readonly policy: CompiledPolicy, params: Readonly<Record<string, unknown>>) {
+  constructor(private readonly policy: CompiledPolicy, params: Readonly<Record<string, unknown>>, private readonly accept: readonly string[]) {
     this.args = duplicateArgs(policy);
     this.params = parameterValues(policy, params);
   }
@@ -96,7 +96,7 @@ class AcceptedMemory {
   }
 
   remember(request: unknown, decision: Decision, ref: string): void {
-    if (!this.args || decision.outcome !== this.policy.outcomes[this.policy.outcomes.length - 1]) return;
+    if (!this.args || !this.accept.includes(decision.outcome)) return;
     const env = { policy: this.policy, params: this.params, request, fn: { today: todayUtc() }, memo: new Map<string, unknown>() };
     const values = this.args.map((a) => interpret(a, env));
     if (!values.every((v) => v !== undefined && v !== null && v !== "")) return;
@@ -196,7 +196,8 @@ export function runSlice(input: SliceInput, opts: SliceOptions = {}): Tally {
   const sameSchema = JSON.stringify(input.baseline.policy.requestSchema) === JSON.stringify(input.candidate.policy.requestSchema);
   let mem = opts.memoryKey ? memories.get(opts.memoryKey) : undefined;
   if (!mem) {
-    mem = { baseline: new AcceptedMemory(input.baseline.policy, input.baseline.params), candidate: new AcceptedMemory(input.candidate.policy, input.candidate.params) };
+    const accept = input.profile.acceptOutcomes;
+    mem = { baseline: new AcceptedMemory(input.baseline.policy, input.baseline.params, accept), candidate: new AcceptedMemory(input.candidate.policy, input.candidate.params, accept) };
     if (opts.memoryKey) memories.set(opts.memoryKey, mem);
   }
   const memB = mem.baseline;
@@ -204,10 +205,9 @@ export function runSlice(input: SliceInput, opts: SliceOptions = {}): Tally {
   const profile = input.profile;
   const reviewSet = new Set(profile.reviewOutcomes);
   const fund = profile.priorityAttribute
-    ? { priority: profile.priorityAttribute, demand: new Set(profile.demandOutcomes ?? [input.baseline.policy.outcomes[input.baseline.policy.outcomes.length - 1]!]) }
+    ? { priority: profile.priorityAttribute, demand: new Set(profile.demandOutcomes ?? profile.acceptOutcomes) }
     : undefined;
-  const acceptB = input.baseline.policy.outcomes[input.baseline.policy.outcomes.length - 1];
-  const acceptC = input.candidate.policy.outcomes[input.candidate.policy.outcomes.length - 1];
+  const accepting = new Set(profile.acceptOutcomes);
   const every = opts.progressEvery ?? 1000;
   const fd = input.changedFile ? openSync(input.changedFile, "w") : undefined;
   let pending: string[] = [];
@@ -271,8 +271,8 @@ export function runSlice(input: SliceInput, opts: SliceOptions = {}): Tally {
         if (reviewSet.has(dc.outcome)) w.candidateReviews++;
         if (fund) {
           const f = (t.fundDays[date] ??= emptyFundDay());
-          if (db.outcome === acceptB) f.baselineObligations += obligation;
-          if (dc.outcome === acceptC) f.candidateObligations += obligation;
+          if (accepting.has(db.outcome)) f.baselineObligations += obligation;
+          if (accepting.has(dc.outcome)) f.candidateObligations += obligation;
           const lb = db.attributes[fund.priority];
           const lc = dc.attributes[fund.priority];
           if (typeof lb === "number" && fund.demand.has(db.outcome)) bump(f.baselineDemand, String(lb), obligation);

@@ -10,7 +10,6 @@ import { join } from "node:path";
 import { Router, type Request } from "express";
 import type { CompiledPolicy } from "../../dsl/compiled.js";
 import { compileSource } from "../compile-steps.js";
-import { readAnalysisSettings } from "../../engine/analysis/actionable.js";
 import { analyzePolicy } from "../../engine/analysis/analyze.js";
 import { counterfactuals } from "../../engine/analysis/counterfactual.js";
 import { diffPolicies } from "../../engine/analysis/diff.js";
@@ -90,7 +89,7 @@ export function analysisRouter(s: Services): Router {
  */
 export async function withCounterfactual(s: Services, req: Request, entry: Entry, request: unknown, answer: unknown): Promise<unknown> {
   if (!queryBool(req, "counterfactual", false) || !answer || typeof answer !== "object" || !("outcome" in answer)) return answer;
-  const { actionable } = readAnalysisSettings(join(s.config.policiesDir, entry.program));
+  const { actionable } = s.manifests.of(entry.compiled);
   const decisionDate = queryDate(req, "decisionDate");
   const counterfactual = await serial(() => counterfactuals(entry.compiled, request as Record<string, unknown>, { actionable, ...(decisionDate ? { decisionDate } : {}) }));
   return { ...answer, counterfactual };

@@ -8,6 +8,7 @@
  * Every decision is in the decision log before its bytes leave the server.
  */
 import { StringDecoder } from "node:string_decoder";
+import { dateOfServiceOf } from "../../engine/program-manifest.js";
 import { DRAIN_LIMIT } from "../drain.js";
 import { Router, type Request } from "express";
 import { requireRole } from "../auth.js";
@@ -54,10 +55,10 @@ const RACE_RETRIES = 3;
 
 /** Evaluate, log, answer: the shared tail of both single-request endpoints. */
 async function decideAndLog(s: Services, entry: Entry, request: unknown, opts: EvalOptions): Promise<Evaluated> {
-  const key = s.store.shared ? keyOf(entry, request) : undefined;
+  const key = s.store.shared ? keyOf(s.manifests, entry, request) : undefined;
   if (key !== undefined) await orUnavailable(s.accepted.refresh(entry.program, [key]));
   for (let attempt = 0; ; attempt++) {
-    const ev = evaluateOne(entry, request, s.accepted, opts);
+    const ev = evaluateOne(s.manifests, entry, request, s.accepted, opts);
     try {
       await s.decisions.append([ev.record]);
       return ev;
@@ -82,7 +83,7 @@ interface ErrorBudget {
 async function decideChunk(
   s: Services, entry: Entry, chunk: BatchItem[], first: number, opts: Omit<EvalOptions, "startedAt">, budget: ErrorBudget,
 ): Promise<string[]> {
-  const keys = s.store.shared ? chunk.flatMap((it) => ("value" in it ? [keyOf(entry, it.value)] : [])).filter((k) => k !== undefined) : [];
+  const keys = s.store.shared ? chunk.flatMap((it) => ("value" in it ? [keyOf(s.manifests, entry, it.value)] : [])).filter((k) => k !== undefined) : [];
   if (keys.length > 0) await orUnavailable(s.accepted.refresh(entry.program, keys));
   for (let attempt = 0; ; attempt++) {
     const lines: string[] = [];
@@ -100,7 +101,7 @@ async function decideChunk(
         continue;
       }
       try {
-        const ev = evaluateOne(entry, item.value, s.accepted, { ...opts, startedAt: performance.now() });
+        const ev = evaluateOne(s.manifests, entry, item.value, s.accepted, { ...opts, startedAt: performance.now() });
         evaluated.push(ev);
         lines.push(JSON.stringify(ev.answer));
       } catch (e) {
@@ -241,10 +242,14 @@ export function evaluateRouter(s: Services): Router {
     const request = requireObject(await readJson(req, s.config.bodyLimit));
     // The date of service picks the version; without one (an incomplete request) the decision date does, and
     // the policy then says what is missing.
-    const dos = typeof request.dateOfService === "string" ? request.dateOfService.slice(0, 10) : undefined;
+    // Which field is the date of service is the program manifest's to say.
+    const newest = s.registry.versions(program).at(-1);
+    const field = (s.manifests.get(program) ?? (newest ? s.manifests.of(newest.compiled) : undefined))?.dateOfService ?? "dateOfService";
+    const given = dateOfServiceOf({ dateOfService: field }, request);
+    const dos = typeof given === "string" ? given.slice(0, 10) : undefined;
     if (dos !== undefined && !isDate(dos)) {
-      throw badRequest("invalid-request", "`dateOfService` must be a date (YYYY-MM-DD)", {
-        errors: [{ path: "/dateOfService", message: "must be a date" }],
+      throw badRequest("invalid-request", `\`${field}\` must be a date (YYYY-MM-DD)`, {
+        errors: [{ path: `/${field.split(".").join("/")}`, message: "must be a date" }],
       });
     }
     const date = dos ?? opts.decisionDate ?? todayUtc();

@@ -9,7 +9,7 @@ export function openapiRouter(s: Services): Router {
   r.get("/openapi.json", async (_req, res) => {
     if (s.store.shared) await s.registry.sync();
     if (cached?.revision !== s.registry.revision) {
-      cached = { revision: s.registry.revision, body: JSON.stringify(buildOpenApi(s.registry)) };
+      cached = { revision: s.registry.revision, body: JSON.stringify(buildOpenApi(s.registry, s.manifests)) };
     }
     res.type("application/json").send(cached.body);
   });

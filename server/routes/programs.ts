@@ -1,6 +1,6 @@
 /**
  * The registry over HTTP:
- *   GET  /v1/programs                                  programs with their versions (any role)
+ *   GET  /v1/programs                                  programs with their manifest and versions (any role)
  *   GET  /v1/programs/:program/versions/:version       source, metadata, compiled hash (?include=compiled)
  *   POST /v1/programs/:program/versions                publish `{ source, tests?, note? }` (author, no keys configured
  *                                                      only: self-approved; otherwise through reviews.ts): 201, 403, 409, 422
@@ -73,7 +73,10 @@ export function programsRouter(s: Services): Router {
     res.json({
       programs: s.registry.programNames().map((program) => {
         const versions = s.registry.versions(program);
-        return { program, outcomes: versions.at(-1)?.compiled.outcomes ?? [], versions: versions.map(summary) };
+        const newest = versions.at(-1);
+        // The manifest tells the editor the request id, the dates, the accepting and review outcomes.
+        const manifest = newest ? s.manifests.of(newest.compiled) : s.manifests.get(program);
+        return { program, outcomes: newest?.compiled.outcomes ?? [], ...(manifest ? { manifest } : {}), versions: versions.map(summary) };
       }),
     });
   });

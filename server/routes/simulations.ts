@@ -48,13 +48,14 @@ function simulationOf(s: Services): Simulation {
   const profileOf = (program: string) => {
     const v = s.registry.versions(program).at(-1);
     if (!v) throw notFound("unknown-program", `unknown program \`${program}\``, { program });
-    return profileFor(v.compiled);
+    return profileFor(s.manifests.of(v.compiled));
   };
   const catalog = new RequestSetCatalog(s.config.dataDir, s.config.policiesDir, profileOf);
   const policies: PolicySource = {
     version: (program, version) => s.registry.get(program, version)?.compiled,
     versions: (program) => s.registry.versions(program).map((v) => v.version),
     hasProgram: (program) => s.registry.hasProgram(program),
+    manifest: (policy) => s.manifests.of(policy),
     compileDraft: (_program, source) => {
       const r = compilePolicy(source, s.host);
       return { ...(r.compiled ? { compiled: r.compiled } : {}), diagnostics: r.diagnostics };
@@ -342,7 +343,7 @@ export function simulationOpenApiPaths(): Record<string, unknown> {
       status: { enum: ["queued", "running", "done", "failed", "cancelled"] },
       progress: { type: "number", minimum: 0, maximum: 1 },
       phase: { enum: ["generating", "simulating"] },
-      report: { type: "object", description: "when done: total, baseline/candidate counts, shares and cost per outcome, transitions, reviewsPerWeek, byFiscalYear, changed (first page), rulesNeverFired, fundControl (ihs-chs)" },
+      report: { type: "object", description: "when done: total, baseline/candidate counts, shares and cost per outcome, transitions, reviewsPerWeek, byFiscalYear, changed (first page), rulesNeverFired, fundControl (programs with a priority attribute)" },
       error: { type: "object", properties: { code: { type: "string" }, message: { type: "string" } } },
     },
   };

@@ -46,7 +46,7 @@ export function testsRouter(s: Services): Router {
     const cases = casesFrom(body.cases, "/cases", entry.compiled);
     await s.store.putTests(entry.program, entry.version, cases, "api");
     const stored = await s.store.getTests(entry.program, entry.version);
-    const results = runTestCases(entry.compiled, cases).map(({ name, passed, problems }) => ({ name, passed, problems }));
+    const results = runTestCases(entry.compiled, s.manifests.of(entry.compiled), cases).map(({ name, passed, problems }) => ({ name, passed, problems }));
     req.log.info({ program: entry.program, version: entry.version, cases: cases.length }, "test cases saved");
     res.json({ ...stored, results });
   });

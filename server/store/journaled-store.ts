@@ -355,9 +355,9 @@ export class JournaledStore implements Store {
   }
 
   /** Reads the log: after the journaled backlog, like every read. */
-  async decisionDates(program: string): Promise<{ version: string; date: string }[]> {
+  async decisionDates(program: string, dateOfService: string): Promise<{ version: string; date: string }[]> {
     await this.settled();
-    return this.inner.decisionDates(program);
+    return this.inner.decisionDates(program, dateOfService);
   }
 
   /**

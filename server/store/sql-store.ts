@@ -9,7 +9,7 @@
  *    versions.review keeps who submitted and approved a version, versions.withdrawn who withdrew it and why (JSON
  *    text; added columns, so older databases gain them on start).
  *  - decisions: the decision log; `seq` orders it and pages it, `id` is the public decision id,
- *    `dup_key` holds the duplicate-detection key of accepted requests (usms-claim), unique per program.
+ *    `dup_key` holds the duplicate-detection key of accepted requests (policies with duplicateOf), unique per program.
  *    `request` and `decision` are `json`, not `jsonb`: the log is written on every evaluation and read rarely, and
  *    json only validates where jsonb re-encodes (measured in PGlite: 0.16 against 0.26 ms of CPU a row at batches
  *    of ten); `request->>'field'` works on both, and a jsonb index can still be built on a cast if one is needed.
@@ -336,11 +336,11 @@ export class SqlStore implements Store {
     return r.rows.length === 1;
   }
 
-  async decisionDates(program: string): Promise<{ version: string; date: string }[]> {
+  async decisionDates(program: string, dateOfService: string): Promise<{ version: string; date: string }[]> {
     const r = await this.db.query<{ version: string; date: string }>(
-      `SELECT version, left(coalesce(request->>'dateOfService', decision->>'decisionDate', to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')), 10) AS date
+      `SELECT version, left(coalesce(request #>> $2::text[], decision->>'decisionDate', to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')), 10) AS date
        FROM decisions WHERE program = $1`,
-      [program],
+      [program, dateOfService.split(".")],
     );
     return r.rows;
   }

@@ -85,7 +85,7 @@ export interface DecisionRecord {
   /** ISO date-time. */
   readonly decidedAt: string;
   readonly latencyMs: number;
-  /** Duplicate-detection key of an accepted request (usms-claim), opaque, from the engine. */
+  /** Duplicate-detection key of an accepted request (policies with duplicateOf), opaque, from the engine. */
   readonly dupKey?: string;
   /** The request's own id (`claimId` …), answered by findAccepted for later duplicates. */
   readonly requestRef?: string;
@@ -178,8 +178,8 @@ export interface Store {
   decideReview(program: string, id: string, status: "published" | "rejected", by: Person, reason?: string): Promise<boolean>;
   /** Marks a published version withdrawn (and notifies listeners); false when it was not published. */
   withdrawVersion(program: string, version: string, info: WithdrawInfo): Promise<boolean>;
-  /** For each logged decision of a program: its version and the date that chose the version in force. */
-  decisionDates(program: string): Promise<{ version: string; date: string }[]>;
+  /** For each logged decision of a program: its version and the date that chose the version in force (the request's date of service at this dotted path, else the decision date). */
+  decisionDates(program: string, dateOfService: string): Promise<{ version: string; date: string }[]>;
   /**
    * Calls `cb` when any process publishes a version; `onReconnect` when the listening connection came back after
    * being lost (what was published meanwhile was not heard). Returns the unsubscribe function.

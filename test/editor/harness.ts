@@ -50,11 +50,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** The server (with the given API keys, or none) and a browser. */
-export async function startHarness(opts: { keys?: string } = {}): Promise<Harness> {
+/** The server (with the given API keys, or none; the shipped policies unless another folder is given) and a browser. */
+export async function startHarness(opts: { keys?: string; policiesDir?: string } = {}): Promise<Harness> {
   const editorDir = await buildEditor();
   const dataDir = mkdtempSync(join(tmpdir(), "precept-editor-data-"));
-  const config = { ...readConfig({ PORT: "0", PRECEPT_POLL_MS: "500" }, ROOT), dataDir, editorDir };
+  const config = { ...readConfig({ PORT: "0", PRECEPT_POLL_MS: "500" }, ROOT), dataDir, editorDir, ...(opts.policiesDir ? { policiesDir: opts.policiesDir } : {}) };
   const server = await startServer(config, createLogger(process.env.TEST_LOG_LEVEL ?? "silent"), {
     auth: createAuth(opts.keys ? parseKeySpec(opts.keys) : []),
   });

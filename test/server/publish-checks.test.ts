@@ -9,11 +9,11 @@ import { readTestCases, testsFileFor } from "../../engine/policy-tests.js";
 import { sampleRequests } from "../../engine/sample-request.js";
 import { createEvaluator } from "../../engine/index.js";
 import { evaluabilityProblems } from "../../server/publish-checks.js";
-import { shipped, shippedPolicies } from "../support/policies.js";
+import { shipped, shippedManifest, shippedPolicies } from "../support/policies.js";
 
 describe("publish checks", () => {
   it.each(shippedPolicies().filter((p) => p.compiled).map((p) => [`${p.program} ${p.version}`, p] as const))("%s passes with its test cases", async (_n, p) => {
-    expect(await evaluabilityProblems(p.compiled!, readTestCases(testsFileFor(p.file)))).toEqual([]);
+    expect(await evaluabilityProblems(p.compiled!, p.manifest!, readTestCases(testsFileFor(p.file)))).toEqual([]);
   });
 
   it("the requests made from each shipped schema are valid requests", () => {
@@ -28,7 +28,7 @@ describe("publish checks", () => {
   it("a compiled policy whose evaluation throws is refused, naming the request", async () => {
     const base = shipped("ice-tar", "2010.1");
     const broken: CompiledPolicy = { ...base, attributes: [...base.attributes, { name: "boom", expr: { call: "noSuchFunction", args: [] } }] };
-    const problems = await evaluabilityProblems(broken, []);
+    const problems = await evaluabilityProblems(broken, shippedManifest("ice-tar"), []);
     expect(problems.map((p) => p.request)).toEqual(["a request with every field", "a request with only the required fields"]);
     expect(problems[0]!.message).toMatch(/not a function/);
   });
@@ -39,7 +39,7 @@ describe("publish checks", () => {
     // `present` is a custom operator: without it in `operators`, json-rules-engine has no such operator.
     const policy = { ...base, rules: [rule], operators: [] } as unknown as CompiledPolicy;
     expect(() => createEvaluator(policy).evaluate({ tarId: "T-1" })).not.toThrow();
-    const problems = await evaluabilityProblems(policy, [{ name: "one", request: { tarId: "T-1" }, want: { outcome: "pend" } }]);
+    const problems = await evaluabilityProblems(policy, shippedManifest("ice-tar"), [{ name: "one", request: { tarId: "T-1" }, want: { outcome: "pend" } }]);
     expect(problems.map((p) => p.request)).toContain('test case "one"');
     expect(problems.every((p) => p.message.startsWith("json-rules-engine: "))).toBe(true);
   });

@@ -56,8 +56,9 @@ it("when the shipped programs' OpenAPI document is checked against the OpenAPI 3
 describe.each(suites)("$program $version test cases over HTTP", (s) => {
   it("when every case is posted, then each gets the decision it wants", async () => {
     const entry = shared.services.registry.get(s.program, s.version)!;
-    const weakest = { outcome: entry.compiled.outcomes.at(-1)! };
-    const keyOf = (request: unknown) => acceptedKey(entry.compiled, request, weakest);
+    const manifest = shared.services.manifests.of(entry.compiled);
+    const accepted = { outcome: manifest.outcomes.accept[0]! };
+    const keyOf = (request: unknown) => acceptedKey(entry.compiled, request, accepted, manifest.outcomes.accept);
     // A policy with duplicate detection remembers accepted claims, and the cases reuse one prisoner: a case whose
     // claims share a key with a claim this server already accepted runs on a fresh server.
     let srv = shared;
@@ -76,7 +77,7 @@ describe.each(suites)("$program $version test cases over HTTP", (s) => {
         const answers = await decide(srv, s, c);
         answers.forEach((a, i) => {
           const key = keyOf(items[i]);
-          if (a.body?.outcome === weakest.outcome && key !== undefined) acceptedHere.add(key);
+          if (a.body?.outcome === accepted.outcome && key !== undefined) acceptedHere.add(key);
         });
         const r = answers.at(-1)!;
         if (answers.some((a) => a.status !== 200)) failures.push(`${c.name}: HTTP ${answers.map((a) => a.status).join(",")} ${JSON.stringify(r.body)}`);

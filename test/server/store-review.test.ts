@@ -76,6 +76,9 @@ describe.each(backends)("review store on %s", (_name, open) => {
       { ...base, id: "dd-2", request: {}, decision: { decisionDate: "2029-01-01" } },
       { ...base, id: "dd-3", request: {}, decision: {} },
     ]);
-    expect((await store.decisionDates("dd")).map((d) => d.date).sort()).toEqual(["2021-03-04", "2029-01-01", "2030-05-06"]);
+    expect((await store.decisionDates("dd", "dateOfService")).map((d) => d.date).sort()).toEqual(["2021-03-04", "2029-01-01", "2030-05-06"]);
+    // The program's manifest names the field; a nested one is followed.
+    await store.insertDecisions([{ ...base, id: "dd-4", request: { visit: { on: "2022-07-08" } }, decision: {} }]);
+    expect((await store.decisionDates("dd", "visit.on")).map((d) => d.date).sort()).toEqual(["2022-07-08", "2029-01-01", "2029-01-01", "2030-05-06"]);
   });
 });

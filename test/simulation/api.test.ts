@@ -7,7 +7,7 @@ import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, eventually, freshDataDir, SHIPPED, spawnServer, startTestServer, type TestServer } from "../server/helpers.js";
 import { runSimulation } from "../../engine/simulate/index.js";
-import { catalog, policy } from "./helpers.js";
+import { catalog, manifests, policy } from "./helpers.js";
 
 const KEYS = "analyst:analyst-key-1,service:service-key-1,author:author-key-1";
 const analyst = { key: "analyst-key-1" };
@@ -113,6 +113,7 @@ describe("simulation jobs", () => {
     }, 90_000, 50);
     expect(job.progress).toBe(1);
     const engine = await runSimulation({
+      manifest: manifests.of(policy("ihs-chs", "2008.1")),
       baseline: { policy: policy("ihs-chs", "2008.1") },
       candidate: { policy: policy("ihs-chs", "2008.1"), params: { fundedLevel: 4 } },
       set: (await catalog().open("ihs-chs-history"))!,

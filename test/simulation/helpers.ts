@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import type { CompiledPolicy } from "../../dsl/compiled.js";
 import { createEvaluator } from "../../engine/index.js";
 import { loadPolicyDir } from "../../engine/policy-files.js";
+import { manifestsIn } from "../../engine/program-manifest-files.js";
 import { readLines } from "../../engine/simulate/slice.js";
 import { profileFor, RequestSetCatalog, type OpenSet, type ProgramProfile } from "../../engine/simulate/index.js";
 import { fiscalYear, weekOf } from "../../engine/simulate/history/calendar.js";
@@ -26,7 +27,9 @@ export function policy(program: string, version: string): CompiledPolicy {
   if (!p) throw new Error(`no compiled ${program} ${version}`);
   return p;
 }
-export const profileOf = (program: string): ProgramProfile => profileFor(all.find((x) => x.program === program && x.compiled)!.compiled!);
+/** The shipped programs' manifests, read from their program.yaml as the server reads them. */
+export const manifests = manifestsIn(POLICIES);
+export const profileOf = (program: string): ProgramProfile => profileFor(manifests.of(all.find((x) => x.program === program && x.compiled)!.compiled!));
 
 export function catalog(dataDir = CACHE_DATA): RequestSetCatalog {
   return new RequestSetCatalog(dataDir, POLICIES, profileOf);
@@ -60,7 +63,7 @@ export function evaluateOneByOne(
 ): Expected {
   const B = createEvaluator(b.policy, { parameters: b.params ?? {} });
   const C = createEvaluator(c.policy, { parameters: c.params ?? {} });
-  const profile = profileFor(b.policy);
+  const profile = profileFor(manifests.of(b.policy));
   const e: Expected = {
     evaluated: 0, invalid: 0, counts: { baseline: {}, candidate: {} }, cost: { baseline: {}, candidate: {} }, transitions: {},
     rulesFired: { baseline: {}, candidate: {} }, reviewsPerWeek: {}, byFiscalYear: {}, changed: [], sameOutcomeDifferentReasons: 0,
@@ -83,9 +86,9 @@ export function evaluateOneByOne(
     const db = B.evaluate(r, ctx(acceptedB));
     const dc = C.evaluate(r, ctx(acceptedC));
     const id = String(req[profile.idField!] ?? index);
-    const kb = acceptedKey(b.policy, r, db);
+    const kb = acceptedKey(b.policy, r, db, profile.acceptOutcomes);
     if (kb && !acceptedB.has(kb)) acceptedB.set(kb, id);
-    const kc = acceptedKey(c.policy, r, dc);
+    const kc = acceptedKey(c.policy, r, dc, profile.acceptOutcomes);
     if (kc && !acceptedC.has(kc)) acceptedC.set(kc, id);
     e.evaluated++;
     inc(e.counts.baseline, db.outcome);

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { calibrateIceTar, ICE_TAR_DEFAULTS } from "../../engine/simulate/history/ice-tar.js";
 import { generateRequests, readDescriptors } from "../../engine/simulate/history/index.js";
 import { runSimulation, type OpenSet, type SimulationReport } from "../../engine/simulate/index.js";
-import { catalog, policy, POLICIES, requestsOf } from "./helpers.js";
+import { catalog, manifests, policy, POLICIES, requestsOf } from "./helpers.js";
 
 const SEED = { total: 110_538, denials: 8_106, FY2007: 4_584, FY2008: 2_933, FY2009H1: 589 };
 const within = (got: number, want: number, share: number): void => {
@@ -41,7 +41,7 @@ describe("ice-tar history calibrated to seed 000", () => {
     tars = (await catalog().open("ice-tar-history"))!;
     // 2005.1 against itself: the baseline side is the calibration target.
     const p = { policy: policy("ice-tar", "2005.1") };
-    report = (await runSimulation({ baseline: p, candidate: p, set: tars, threads: 2 })).report;
+    report = (await runSimulation({ manifest: manifests.of(p.policy), baseline: p, candidate: p, set: tars, threads: 2 })).report;
   }, 120_000);
 
   it("when 2005.1 is simulated, then 110,538 TARs from 1 Oct 2006 to 31 Mar 2009, about 850 a week", () => {
@@ -141,7 +141,7 @@ describe("the invented histories exercise every rule", () => {
     const set = (await catalog().open(id))!;
     expect(set.meta.invented).toBe(true);
     const p = { policy: policy(program, version) };
-    const { report } = await runSimulation({ baseline: p, candidate: p, set, threads: 2 });
+    const { report } = await runSimulation({ manifest: manifests.of(p.policy), baseline: p, candidate: p, set, threads: 2 });
     expect(report.baseline.rulesNeverFired).toEqual([]);
     expect(report.invalid.count).toBe(0);
     for (const [rule, n] of Object.entries(report.baseline.rulesFired)) expect(n, rule).toBeGreaterThanOrEqual(20);

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createEvaluator } from "../../engine/index.js";
 import { csvRecordToRequest, RequestSetCatalog, runSimulation } from "../../engine/simulate/index.js";
 import { readLines } from "../../engine/simulate/slice.js";
-import { policy, POLICIES, profileOf } from "./helpers.js";
+import { manifests, policy, POLICIES, profileOf } from "./helpers.js";
 
 const work = mkdtempSync(join(tmpdir(), "precept-import-test-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -149,7 +149,7 @@ describe("imports are simulated like any set", () => {
     const lines = Array.from({ length: 40 }, (_, i) => JSON.stringify(tar(`S${i}`, i % 4 === 0 ? { followUpOf: "S0" } : {}))).join("\n");
     const r = await c.import({ ...base, name: "forty", format: "ndjson", input: Readable.from([lines]) });
     const set = (await c.open(r.set!.id))!;
-    const { report } = await runSimulation({ baseline: { policy: policy("ice-tar", "2005.1") }, candidate: { policy: tarPolicy }, set });
+    const { report } = await runSimulation({ manifest: manifests.of(policy("ice-tar", "2005.1")), baseline: { policy: policy("ice-tar", "2005.1") }, candidate: { policy: tarPolicy }, set });
     expect(report.total).toBe(40);
     expect(report.transitions).toEqual({ "pend->approve": 30, "pend->not-required": 10 });
   });

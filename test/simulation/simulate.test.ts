@@ -14,7 +14,7 @@ import {
   PrepareError, runSimulation, SimulationCancelled, SimulationError, typedParams, type OpenSet, type SimulationReport,
 } from "../../engine/simulate/index.js";
 import { SetWriter } from "../../engine/simulate/set-file.js";
-import { catalog, evaluateOneByOne, policy, POLICIES, requestsOf, type Expected } from "./helpers.js";
+import { catalog, evaluateOneByOne, manifests, policy, POLICIES, requestsOf, type Expected } from "./helpers.js";
 
 const work = mkdtempSync(join(tmpdir(), "precept-simulate-test-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -89,7 +89,7 @@ describe("a simulation's every count equals evaluating the same requests one by 
   it("when 20,000 TARs go through 2005.1 and 2010.1 on worker threads, then every figure matches", async () => {
     const b = { policy: policy("ice-tar", "2005.1") };
     const c = { policy: policy("ice-tar", "2010.1") };
-    const { report, changed } = await runSimulation({ baseline: b, candidate: c, set: tarSample, changedDir: join(work, "ch1"), threads: 2 });
+    const { report, changed } = await runSimulation({ manifest: manifests.of(b.policy), baseline: b, candidate: c, set: tarSample, changedDir: join(work, "ch1"), threads: 2 });
     expect(report.timing?.threads).toBe(2);
     await expectMatches(report, evaluateOneByOne(tarSample, b, c), (o, l) => changed.page(o, l));
     // Each changed record names both decisions and the rules that differ.
@@ -102,8 +102,8 @@ describe("a simulation's every count equals evaluating the same requests one by 
   it("when the same run is made in process (threads 0), then the report is the same", async () => {
     const b = { policy: policy("ice-tar", "2005.1") };
     const c = { policy: policy("ice-tar", "2010.1") };
-    const pooled = await runSimulation({ baseline: b, candidate: c, set: tarSample, threads: 2 });
-    const inline = await runSimulation({ baseline: b, candidate: c, set: tarSample, threads: 0 });
+    const pooled = await runSimulation({ manifest: manifests.of(b.policy), baseline: b, candidate: c, set: tarSample, threads: 2 });
+    const inline = await runSimulation({ manifest: manifests.of(b.policy), baseline: b, candidate: c, set: tarSample, threads: 0 });
     const strip = (r: SimulationReport) => ({ ...r, timing: undefined });
     expect(strip(inline.report)).toEqual(strip(pooled.report));
   });
@@ -111,10 +111,10 @@ describe("a simulation's every count equals evaluating the same requests one by 
   it("when the workers load the TypeScript sources through tsx instead of the bundle, then the report is the same", async () => {
     const b = { policy: policy("ice-tar", "2005.1") };
     const c = { policy: policy("ice-tar", "2010.1") };
-    const bundled = await runSimulation({ baseline: b, candidate: c, set: tarSample, threads: 2 });
+    const bundled = await runSimulation({ manifest: manifests.of(b.policy), baseline: b, candidate: c, set: tarSample, threads: 2 });
     process.env.PRECEPT_SIM_WORKER = "tsx";
     try {
-      const viaTsx = await runSimulation({ baseline: b, candidate: c, set: tarSample, threads: 2 });
+      const viaTsx = await runSimulation({ manifest: manifests.of(b.policy), baseline: b, candidate: c, set: tarSample, threads: 2 });
       expect({ ...viaTsx.report, timing: undefined }).toEqual({ ...bundled.report, timing: undefined });
     } finally {
       delete process.env.PRECEPT_SIM_WORKER;
@@ -124,7 +124,7 @@ describe("a simulation's every count equals evaluating the same requests one by 
   it("when a year of ihs-chs referrals is simulated with fundedLevel 4, then every figure matches and only deferrals change", async () => {
     const b = { policy: policy("ihs-chs", "2008.1") };
     const c = { policy: policy("ihs-chs", "2008.1"), params: { fundedLevel: 4 } };
-    const { report } = await runSimulation({ baseline: b, candidate: c, set: referrals, threads: 2 });
+    const { report } = await runSimulation({ manifest: manifests.of(b.policy), baseline: b, candidate: c, set: referrals, threads: 2 });
     const e = evaluateOneByOne(referrals, b, c);
     await expectMatches(report, e);
     expect(Object.keys(report.transitions).filter((k) => k.split("->")[0] !== k.split("->")[1])).toEqual(["defer->approve"]);
@@ -136,7 +136,7 @@ describe("a simulation's every count equals evaluating the same requests one by 
   it("when a year of usms claims is simulated, then duplicates are found in order on each side and every figure matches", async () => {
     const b = { policy: policy("usms-claim", "2000.1") };
     const c = { policy: policy("usms-claim", "2000.1") };
-    const { report } = await runSimulation({ baseline: b, candidate: c, set: claims, changedDir: join(work, "ch3"), threads: 2 });
+    const { report } = await runSimulation({ manifest: manifests.of(b.policy), baseline: b, candidate: c, set: claims, changedDir: join(work, "ch3"), threads: 2 });
     const e = evaluateOneByOne(claims, b, c);
     await expectMatches(report, e);
     expect(report.timing?.threads).toBe(1); // duplicate detection runs its slices in order on one thread
@@ -150,7 +150,7 @@ describe("parameter overrides", () => {
   it("when the candidate's costThreshold is lowered, then the report equals evaluating with that parameter", async () => {
     const b = { policy: policy("ice-tar", "2010.1") };
     const c = { policy: policy("ice-tar", "2010.1"), params: { costThreshold: 300 } };
-    const { report } = await runSimulation({ baseline: b, candidate: c, set: tarSample, threads: 2 });
+    const { report } = await runSimulation({ manifest: manifests.of(b.policy), baseline: b, candidate: c, set: tarSample, threads: 2 });
     await expectMatches(report, evaluateOneByOne(tarSample, b, c));
     expect(report.candidate.params).toEqual({ costThreshold: 300 });
     expect(report.candidate.counts.pend).toBeGreaterThan(report.baseline.counts.pend!);
@@ -160,8 +160,8 @@ describe("parameter overrides", () => {
 
   it("when a parameter is unknown or of the wrong type, then nothing runs", async () => {
     const p = policy("ice-tar", "2010.1");
-    await expect(runSimulation({ baseline: { policy: p }, candidate: { policy: p, params: { costThreshhold: 1 } }, set: tarSample })).rejects.toBeInstanceOf(SimulationError);
-    await expect(runSimulation({ baseline: { policy: p }, candidate: { policy: p, params: { costThreshold: "high" } }, set: tarSample })).rejects.toBeInstanceOf(SimulationError);
+    await expect(runSimulation({ manifest: manifests.of(p), baseline: { policy: p }, candidate: { policy: p, params: { costThreshhold: 1 } }, set: tarSample })).rejects.toBeInstanceOf(SimulationError);
+    await expect(runSimulation({ manifest: manifests.of(p), baseline: { policy: p }, candidate: { policy: p, params: { costThreshold: "high" } }, set: tarSample })).rejects.toBeInstanceOf(SimulationError);
     expect(() => typedParams(p, { costThreshhold: "1" }, "candidate")).toThrow(PrepareError);
     expect(typedParams(p, { costThreshold: "5000" }, "candidate")).toEqual({ costThreshold: 5000 });
     expect(typedParams(policy("ihs-chs", "2008.1"), { vaCountsAsAlternateResource: "false" }, "candidate")).toEqual({ vaCountsAsAlternateResource: false });
@@ -181,7 +181,7 @@ remove rule follow-up-visit
     expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
     const b = { policy: policy("ice-tar", "2010.1") };
     const c = { policy: r.compiled!, draft: true };
-    const { report } = await runSimulation({ baseline: b, candidate: c, set: tarSample, threads: 0 });
+    const { report } = await runSimulation({ manifest: manifests.of(b.policy), baseline: b, candidate: c, set: tarSample, threads: 0 });
     await expectMatches(report, evaluateOneByOne(tarSample, b, c));
     expect(report.candidate.draft).toBe(true);
     expect(report.candidate.counts["not-required"]).toBeLessThan(report.baseline.counts["not-required"]!);
@@ -195,7 +195,7 @@ describe("cancellation", () => {
     let progressed = 0;
     const t0 = performance.now();
     const run = runSimulation(
-      { baseline: { policy: policy("ice-tar", "2005.1") }, candidate: { policy: policy("ice-tar", "2010.1") }, set: tars, changedDir: join(work, "cancel"), threads: 2 },
+      { manifest: manifests.of(policy("ice-tar", "2005.1")), baseline: { policy: policy("ice-tar", "2005.1") }, candidate: { policy: policy("ice-tar", "2010.1") }, set: tars, changedDir: join(work, "cancel"), threads: 2 },
       {
         signal: ac.signal,
         onProgress: (f) => {
@@ -216,7 +216,7 @@ describe("cancellation", () => {
     let calls = 0;
     await expect(
       runSimulation(
-        { baseline: { policy: policy("ihs-chs", "2008.1") }, candidate: { policy: policy("ihs-chs", "2008.1") }, set: referrals, threads: 0 },
+        { manifest: manifests.of(policy("ihs-chs", "2008.1")), baseline: { policy: policy("ihs-chs", "2008.1") }, candidate: { policy: policy("ihs-chs", "2008.1") }, set: referrals, threads: 0 },
         { signal: ac.signal, onProgress: (f) => void (f > 0 && calls++) },
       ),
     ).rejects.toBeInstanceOf(SimulationCancelled);
@@ -236,7 +236,7 @@ describe("requests that break the schema", () => {
     const meta = w.commit({ program: "ihs-chs", name: "with invalid", source: "import" });
     const set = { meta, dir: join(work, "sets"), file: join(work, "sets", meta.file) };
     const p = { policy: policy("ihs-chs", "2008.1") };
-    const { report } = await runSimulation({ baseline: p, candidate: p, set, threads: 0 });
+    const { report } = await runSimulation({ manifest: manifests.of(p.policy), baseline: p, candidate: p, set, threads: 0 });
     expect(report.read).toBe(52);
     expect(report.total).toBe(50);
     expect(report.invalid.count).toBe(2);

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { SetWriter, metaPath, setExists, type SetFileMeta } from "../set-file.js";
 import type { ProgramProfile } from "../profile.js";
 import { requestDate } from "../profile.js";
+import { readManifest } from "../../program-manifest-files.js";
 import { generateIceTar, ICE_TAR_DEFAULTS } from "./ice-tar.js";
 import { generateIhsChs, IHS_CHS_DEFAULTS } from "./ihs-chs.js";
 import { generateUsmsClaims, USMS_CLAIM_DEFAULTS } from "./usms-claim.js";
@@ -19,7 +20,6 @@ import { generateUsmsClaims, USMS_CLAIM_DEFAULTS } from "./usms-claim.js";
 type Gen = (params: any, seed: number) => Iterable<Record<string, unknown>>;
 
 interface GeneratorSpec {
-  readonly program: string;
   readonly defaults: object;
   readonly generate: Gen;
   /** Source files whose text is part of the cache key (a code change regenerates). */
@@ -30,9 +30,9 @@ const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 const COMMON = [here("../prng.ts"), here("./calendar.ts")];
 
 export const GENERATORS: Readonly<Record<string, GeneratorSpec>> = {
-  "ice-tar-tars": { program: "ice-tar", defaults: ICE_TAR_DEFAULTS, generate: (p, s) => generateIceTar(p, s), sources: [here("./ice-tar.ts"), ...COMMON] },
-  "ihs-chs-referrals": { program: "ihs-chs", defaults: IHS_CHS_DEFAULTS, generate: (p, s) => generateIhsChs(p, s), sources: [here("./ihs-chs.ts"), ...COMMON] },
-  "usms-claims": { program: "usms-claim", defaults: USMS_CLAIM_DEFAULTS, generate: (p, s) => generateUsmsClaims(p, s), sources: [here("./usms-claim.ts"), ...COMMON] },
+  "ice-tar-tars": { defaults: ICE_TAR_DEFAULTS, generate: (p, s) => generateIceTar(p, s), sources: [here("./ice-tar.ts"), ...COMMON] },
+  "ihs-chs-referrals": { defaults: IHS_CHS_DEFAULTS, generate: (p, s) => generateIhsChs(p, s), sources: [here("./ihs-chs.ts"), ...COMMON] },
+  "usms-claims": { defaults: USMS_CLAIM_DEFAULTS, generate: (p, s) => generateUsmsClaims(p, s), sources: [here("./usms-claim.ts"), ...COMMON] },
 };
 
 export interface HistoryDescriptor {
@@ -56,7 +56,10 @@ export interface HistoryDescriptor {
   readonly file?: string;
 }
 
-/** Every descriptor under `policiesDir/<program>/history/`. */
+/**
+ * Every descriptor under `policiesDir/<program>/history/`. Its generator is the one its program's manifest names
+ * (program.yaml `generator`); a descriptor may name it too, and then the two must agree.
+ */
 export function readDescriptors(policiesDir: string): HistoryDescriptor[] {
   const out: HistoryDescriptor[] = [];
   if (!existsSync(policiesDir)) return out;
@@ -65,9 +68,15 @@ export function readDescriptors(policiesDir: string): HistoryDescriptor[] {
     if (!existsSync(dir) || !statSync(dir).isDirectory()) continue;
     for (const f of readdirSync(dir).filter((x) => x.endsWith(".json")).sort()) {
       const file = join(dir, f);
-      const d = JSON.parse(readFileSync(file, "utf8")) as HistoryDescriptor;
-      if (!GENERATORS[d.generator]) throw new Error(`${file}: unknown generator \`${d.generator}\``);
-      out.push({ ...d, file });
+      const d = JSON.parse(readFileSync(file, "utf8")) as Omit<HistoryDescriptor, "generator"> & { generator?: string };
+      const named = readManifest(join(policiesDir, program))?.generator;
+      if (d.generator !== undefined && named !== undefined && d.generator !== named) {
+        throw new Error(`${file}: generator \`${d.generator}\` is not the one ${program}/program.yaml names (\`${named}\`)`);
+      }
+      const generator = d.generator ?? named;
+      if (generator === undefined) throw new Error(`${file}: no generator (program.yaml names none)`);
+      if (!GENERATORS[generator]) throw new Error(`${file}: unknown generator \`${generator}\``);
+      out.push({ ...d, generator, file });
     }
   }
   return out;
