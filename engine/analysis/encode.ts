@@ -695,7 +695,6 @@ class Encoder {
   /** The us-federal days off from `first` to `last`, each in its own year's calendar, as day numbers. */
   private federalDaysOff(first: number, last: number): { off: number[]; reach: number } {
     if (this.federalOff) return this.federalOff;
-    const z = this.z;
     const days: number[] = [];
     for (let y = FEDERAL_CALENDAR_FROM; y <= CALENDAR_WINDOW_END; y++) {
       for (const iso of calendarDays("us-federal", y) ?? []) {

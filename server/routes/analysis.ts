@@ -6,7 +6,6 @@
  * and, for the evaluate routes, `withCounterfactual` behind `?counterfactual=true`. One z3 context serves the
  * process, so queries run one at a time.
  */
-import { join } from "node:path";
 import { Router, type Request } from "express";
 import type { CompiledPolicy } from "../../dsl/compiled.js";
 import { compileSource } from "../compile-steps.js";
