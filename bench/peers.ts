@@ -21,7 +21,6 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
-import { ZenEngine, type ZenDecision } from "@gorules/zen-engine";
 import { compilePolicy, type PolicyHost } from "../dsl/index.js";
 import type { CompiledPolicy } from "../dsl/compiled.js";
 import { createEvaluator } from "../engine/index.js";
@@ -86,6 +85,13 @@ function ofZen(o: ZenOut): Comparable {
   const attributes = Object.fromEntries(Object.entries(o.attributes ?? {}).filter(([, v]) => v !== null));
   return { outcome: o.outcome, reasons: o.reasonRules.map((rule, i) => ({ rule, code: o.reasonCodes[i]! })), fired: o.fired, attributes };
 }
+// zen-engine is installed by `npm run bench:peers` itself, not kept as a devDependency: npm 11 leaves its platform
+// packages out of package-lock.json, and `npm ci` then refuses the lock on every fresh machine.
+interface ZenDecision {
+  evaluate(context: unknown): Promise<{ result: unknown }>;
+}
+const ZEN = "@gorules/zen-engine";
+const { ZenEngine } = (await import(ZEN)) as { ZenEngine: new () => { createDecision(content: unknown): ZenDecision } };
 const engine = new ZenEngine();
 
 async function zenDecisions(decision: ZenDecision, inFlight: number): Promise<ZenOut[]> {
