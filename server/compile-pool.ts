@@ -5,11 +5,6 @@
  * compile, and no source can take the server down with it. Over budget answers 422 with a `limit/…` diagnostic;
  * a full queue answers 503.
  */
-import { createHash } from "node:crypto";
-import { existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { MessageChannel } from "node:worker_threads";
 import { Piscina } from "piscina";
 import type { CompiledPolicy } from "../dsl/compiled.js";
@@ -18,6 +13,7 @@ import type { CaseManifest, PolicyTestCase } from "../engine/test-cases.js";
 import type { CompileTask, CompileTaskResult, HostQuestion } from "./compile-worker.js";
 import type { CompileBudget } from "./compile-budget.js";
 import type { CodeOf } from "../dsl/catalogue.js";
+import { bundleWorker } from "../engine/worker-bundle.js";
 import { AppError } from "./errors.js";
 import type { Logger } from "./logging.js";
 import type { EvaluabilityProblem } from "./publish-checks.js";
@@ -39,41 +35,7 @@ let bundled: Promise<string | undefined> | undefined;
  */
 async function workerFile(): Promise<string> {
   if (process.env.PRECEPT_COMPILE_WORKER === "tsx") return TSX_WORKER;
-  bundled ??= (async () => {
-    try {
-      const esbuild = (await import("esbuild" as string)) as {
-        build(o: Record<string, unknown>): Promise<{ outputFiles: { text: string }[] }>;
-      };
-      const r = await esbuild.build({
-        entryPoints: [fileURLToPath(new URL("./compile-worker.ts", import.meta.url))],
-        bundle: true,
-        platform: "node",
-        format: "esm",
-        target: "node20",
-        write: false,
-        logLevel: "silent",
-        banner: { js: "import { createRequire as __preceptRequire } from 'node:module'; const require = __preceptRequire(import.meta.url);" },
-      });
-      const code = r.outputFiles[0]!.text;
-      const file = join(tmpdir(), `precept-compile-worker-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`);
-      if (!existsSync(file)) {
-        const tmp = `${file}.${process.pid}.tmp`;
-        writeFileSync(tmp, code);
-        renameSync(tmp, file);
-        for (const f of readdirSync(tmpdir())) {
-          if (!f.startsWith("precept-compile-worker-") || join(tmpdir(), f) === file) continue;
-          try {
-            if (Date.now() - statSync(join(tmpdir(), f)).mtimeMs > 86_400_000) rmSync(join(tmpdir(), f), { force: true });
-          } catch {
-            /* another process removed it */
-          }
-        }
-      }
-      return pathToFileURL(file).href;
-    } catch {
-      return undefined;
-    }
-  })();
+  bundled ??= bundleWorker(new URL("./compile-worker.ts", import.meta.url), "precept-compile-worker");
   return (await bundled) ?? TSX_WORKER;
 }
 

@@ -8,14 +8,13 @@
  * Policies that look for duplicates (`duplicateOf`) need every earlier decision of their side, so their
  * slices run in order on one thread that keeps each side's accepted keys.
  */
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { Piscina } from "piscina";
 import type { CompiledPolicy } from "../../dsl/compiled.js";
 import { createEvaluator } from "../index.js";
+import { bundleWorker } from "../worker-bundle.js";
 import { emptyTally, mergeTally, type Tally } from "./aggregate.js";
 import { ChangedStore, type ChangedSlice } from "./changed.js";
 import type { FundControlParams } from "./fund-control.js";
@@ -88,43 +87,7 @@ let bundled: Promise<string | undefined> | undefined;
  */
 async function workerFile(): Promise<string> {
   if (process.env.PRECEPT_SIM_WORKER === "tsx") return TSX_WORKER;
-  bundled ??= (async () => {
-    try {
-      const esbuild = (await import("esbuild" as string)) as {
-        build(o: Record<string, unknown>): Promise<{ outputFiles: { text: string }[] }>;
-      };
-      const r = await esbuild.build({
-        entryPoints: [fileURLToPath(new URL("./worker.ts", import.meta.url))],
-        bundle: true,
-        platform: "node",
-        format: "esm",
-        target: "node20",
-        write: false,
-        logLevel: "silent",
-        // Bundled CommonJS dependencies (ajv) call require: give the ES module one.
-        banner: { js: "import { createRequire as __preceptRequire } from 'node:module'; const require = __preceptRequire(import.meta.url);" },
-      });
-      const code = r.outputFiles[0]!.text;
-      const file = join(tmpdir(), `precept-sim-worker-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`);
-      if (!existsSync(file)) {
-        const tmp = `${file}.${process.pid}.tmp`;
-        writeFileSync(tmp, code);
-        renameSync(tmp, file);
-        // Bundles of older sources, unused for a day, go.
-        for (const f of readdirSync(tmpdir())) {
-          if (!f.startsWith("precept-sim-worker-") || join(tmpdir(), f) === file) continue;
-          try {
-            if (Date.now() - statSync(join(tmpdir(), f)).mtimeMs > 86_400_000) rmSync(join(tmpdir(), f), { force: true });
-          } catch {
-            /* another process removed it */
-          }
-        }
-      }
-      return pathToFileURL(file).href;
-    } catch {
-      return undefined;
-    }
-  })();
+  bundled ??= bundleWorker(new URL("./worker.ts", import.meta.url), "precept-sim-worker");
   return (await bundled) ?? TSX_WORKER;
 }
 /** Below this many requests, a pool costs more than it saves. */
