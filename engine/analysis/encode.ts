@@ -8,16 +8,12 @@
  * believed once its witness has been run through both evaluators (witness.ts). Such spots are listed in `inexact`.
  */
 import type { CAnyCondition, CExpr, CompiledPolicy, CTopCondition, OperatorName } from "../../dsl/compiled.js";
-import { calendarDays, FEDERAL_CALENDAR_FROM } from "../lib.js";
 import { parameterValues } from "../parameters.js";
 import { DAY_MS, dayOfIso, weekDay, workdayReach } from "./calendar.js";
 import { renderCondition, renderExpr } from "./describe.js";
 import type { Space, Val } from "./space.js";
 import type { IntNum, RatNum } from "z3-solver";
 import type { A, B, Z3 } from "./z3.js";
-
-/** Last year of the us-federal calendar the encoding holds exactly (later dates are free values, see below). */
-const CALENDAR_WINDOW_END = 2030;
 
 export interface Atom {
   readonly b: B;
@@ -666,46 +662,15 @@ class Encoder {
   }
 
   /**
-   * addWorkdays over a named built-in calendar (engine/lib.ts `calendars`). `weekdays` is exact. `us-federal` is
-   * exact from its first year (no date before: the evaluator gives none when the first working day it checks lies
-   * before 1971) through CALENDAR_WINDOW_END, its days off held in one array; past that the date is a free value
-   * (listed as inexact), so an example there is only believed once both evaluators confirm it.
+   * addWorkdays over a named built-in calendar (engine/lib.ts `calendars`). `weekdays` is exact. `us-federal` (the
+   * holidays of 5 U.S.C. 6103 for every year, none before 1971) is not encoded: held as a list of days it made one
+   * ihs-chs diff take minutes. Its value is opaque, so an answer that depends on it is `unknown`, never a guess.
    */
   private addCalendarWorkdays(a: { def: B; v: A }, nDef: B, count: number, hol: Val & { k: "str" }, where: string): Val {
-    const z = this.z;
     if (hol.lit === undefined) return { k: "opaque", why: `${where}: the calendar must be a constant name` };
     if (hol.lit === "weekdays") return this.unrollWorkdays(a, nDef, count, () => this.F, 3);
-    if (hol.lit !== "us-federal") return { k: "undef" };
-    const first = dayOfIso(`${FEDERAL_CALENDAR_FROM}-01-01`)!;
-    const last = dayOfIso(`${CALENDAR_WINDOW_END}-12-31`)!;
-    const { off, reach } = this.federalDaysOff(first, last);
-    // The evaluator looks a day up in its own year's calendar: undefined before 1971. The first weekday after `a`
-    // is before 1971-01-01 (a Friday) exactly when a < 1970-12-31 (a Thursday).
-    const known = a.v.ge(first - 1);
-    const inWindow = a.v.le(last - (count + 1) * 7);
-    const exact = this.unrollWorkdays(a, nDef, count, (x) => z.Or(...off.map((h) => x.eq(h))), reach);
-    if (exact.k !== "date") return exact;
-    this.inexact.add(`${where}: the us-federal calendar after ${CALENDAR_WINDOW_END} is not encoded`);
-    const beyond = z.Int.const(this.space.fresh("workday"));
-    return { k: "date", def: z.And(exact.def, known), v: z.If(inWindow, exact.v, beyond) as A };
-  }
-
-  private federalOff?: { off: number[]; reach: number };
-
-  /** The us-federal days off from `first` to `last`, each in its own year's calendar, as day numbers. */
-  private federalDaysOff(first: number, last: number): { off: number[]; reach: number } {
-    if (this.federalOff) return this.federalOff;
-    const days: number[] = [];
-    for (let y = FEDERAL_CALENDAR_FROM; y <= CALENDAR_WINDOW_END; y++) {
-      for (const iso of calendarDays("us-federal", y) ?? []) {
-        const d = dayOfIso(iso);
-        if (d !== undefined && d >= first && d <= last && iso.startsWith(String(y))) {
-          days.push(d);
-        }
-      }
-    }
-    this.federalOff = { off: days, reach: workdayReach(days) };
-    return this.federalOff;
+    if (hol.lit === "us-federal") return { k: "opaque", why: `${where}: the us-federal holiday calendar is not encoded` };
+    return { k: "undef" };
   }
 
   /** Steps `count` working days from `a`: weekends and `isOff` days skipped, at most `reach - 1` days a step. */
