@@ -664,7 +664,7 @@ class Encoder {
   /**
    * addWorkdays over a named built-in calendar (engine/lib.ts `calendars`). `weekdays` is exact. `us-federal` (the
    * holidays of 5 U.S.C. 6103 for every year, none before 1971) is not encoded: held as a list of days it made one
-   * ihs-chs diff take minutes. Its value is opaque, so an answer that depends on it is `unknown`, never a guess.
+   * diff of the referral policy take minutes. Its value is opaque, so an answer that depends on it is `unknown`, never a guess.
    */
   private addCalendarWorkdays(a: { def: B; v: A }, nDef: B, count: number, hol: Val & { k: "str" }, where: string): Val {
     if (hol.lit === undefined) return { k: "opaque", why: `${where}: the calendar must be a constant name` };
