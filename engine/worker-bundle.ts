@@ -49,3 +49,19 @@ export async function bundleWorker(entry: URL, prefix: string): Promise<string |
     return undefined;
   }
 }
+
+/** This process's flags minus a tsx loader: a bundle needs none, and a tsx entry registers it itself. */
+export function execArgvWithoutTsx(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if ((a === "--import" || a === "--loader" || a === "--require" || a === "-r") && /(^|\/)tsx(\/|$)/.test(argv[i + 1] ?? "")) {
+      i++;
+      continue;
+    }
+    if (/^--(import|loader|require)=.*tsx/.test(a)) continue;
+    out.push(a);
+  }
+  return out;
+}

@@ -13,7 +13,7 @@ import type { CaseManifest, PolicyTestCase } from "../engine/test-cases.js";
 import type { CompileTask, CompileTaskResult, HostQuestion } from "./compile-worker.js";
 import type { CompileBudget } from "./compile-budget.js";
 import type { CodeOf } from "../dsl/catalogue.js";
-import { bundleWorker } from "../engine/worker-bundle.js";
+import { bundleWorker, execArgvWithoutTsx } from "../engine/worker-bundle.js";
 import { AppError } from "./errors.js";
 import type { Logger } from "./logging.js";
 import type { EvaluabilityProblem } from "./publish-checks.js";
@@ -39,21 +39,6 @@ async function workerFile(): Promise<string> {
   return (await bundled) ?? TSX_WORKER;
 }
 
-/** This process's flags minus a tsx loader (the bundle needs none; the tsx entry registers it itself). */
-function workerExecArgv(): string[] {
-  const out: string[] = [];
-  const argv = process.execArgv;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if ((a === "--import" || a === "--loader" || a === "--require" || a === "-r") && /(^|\/)tsx(\/|$)/.test(argv[i + 1] ?? "")) {
-      i++;
-      continue;
-    }
-    if (/^--(import|loader|require)=.*tsx/.test(a)) continue;
-    out.push(a);
-  }
-  return out;
-}
 
 type Job = { kind: "compile"; source: string; asText?: boolean } | { kind: "check"; compiled: CompiledPolicy; manifest: CaseManifest; cases: readonly PolicyTestCase[] };
 
@@ -74,7 +59,7 @@ export class CompilePool {
           maxThreads: this.budget.threads,
           maxQueue: this.budget.maxQueue,
           idleTimeout: 60_000,
-          execArgv: workerExecArgv(),
+          execArgv: execArgvWithoutTsx(),
           resourceLimits: { maxOldGenerationSizeMb: this.budget.memoryMb, maxYoungGenerationSizeMb: 64, stackSizeMb: 4 },
         }),
     );

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { Piscina } from "piscina";
 import type { CompiledPolicy } from "../../dsl/compiled.js";
 import { createEvaluator } from "../index.js";
-import { bundleWorker } from "../worker-bundle.js";
+import { bundleWorker, execArgvWithoutTsx } from "../worker-bundle.js";
 import { emptyTally, mergeTally, type Tally } from "./aggregate.js";
 import { ChangedStore, type ChangedSlice } from "./changed.js";
 import type { FundControlParams } from "./fund-control.js";
@@ -93,21 +93,6 @@ async function workerFile(): Promise<string> {
 /** Below this many requests, a pool costs more than it saves. */
 const INLINE_BELOW = 3000;
 
-/** This process's flags minus the tsx loader (worker-entry.mjs registers it). */
-function workerExecArgv(): string[] {
-  const out: string[] = [];
-  const argv = process.execArgv;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if ((a === "--import" || a === "--loader" || a === "--require" || a === "-r") && /(^|\/)tsx(\/|$)/.test(argv[i + 1] ?? "")) {
-      i++;
-      continue;
-    }
-    if (/^--(import|loader|require)=.*tsx/.test(a)) continue;
-    out.push(a);
-  }
-  return out;
-}
 
 export async function runSimulation(spec: SimulationSpec, opts: RunOptions = {}): Promise<SimulationResult> {
   const t0 = performance.now();
@@ -197,7 +182,7 @@ export async function runSimulation(spec: SimulationSpec, opts: RunOptions = {})
       maxQueue: usedThreads * 2,
       // Neither worker needs the inherited `--import tsx` (worker-entry.mjs registers tsx itself; the bundle is
       // plain JavaScript), and loading it anyway slows every thread's start.
-      execArgv: workerExecArgv(),
+      execArgv: execArgvWithoutTsx(),
     });
     const ac = new AbortController();
     const onAbort = (): void => ac.abort();

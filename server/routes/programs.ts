@@ -8,7 +8,8 @@
  *   POST /v1/compile                                   `{ program?, source }` → diagnostics, compiled (author)
  */
 import { Router } from "express";
-import { catalogue, type Diagnostic } from "../../dsl/index.js";
+import { catalogue, type CompiledPolicy, type Diagnostic } from "../../dsl/index.js";
+import type { PolicyTestCase } from "../../engine/test-cases.js";
 import { requireRole } from "../auth.js";
 import { readJson, requireObject } from "../body.js";
 import { assertEvaluable, compileSource, compileSourceToText } from "../compile-steps.js";
@@ -16,6 +17,7 @@ import { AppError, badRequest } from "../errors.js";
 import { directPublish, personOf } from "../publish-review.js";
 import type { Entry } from "../registry.js";
 import type { Services } from "../services.js";
+import type { ReviewInfo } from "../store/types.js";
 import { findVersion, MAX_ID, param, queryString } from "./common.js";
 import { casesFrom } from "./tests.js";
 
@@ -61,6 +63,31 @@ const hasErrors = (d: readonly Diagnostic[]): boolean => d.some((x) => x.severit
 function serverDiagnostic(code: "server/program-mismatch" | "server/invalid-version-id", message: string): Diagnostic {
   const at = { line: 1, column: 1, offset: 0 };
   return { code, severity: "error", message, help: catalogue[code].help, start: at, end: at };
+}
+
+/**
+ * Stores a version being published with its test cases and review, then serves it. The primary key decides between
+ * concurrent publishes, on this replica or another: undefined when another publish of the same id won.
+ */
+export async function storeVersion(
+  s: Services,
+  v: { program: string; source: string; compiled: CompiledPolicy; tests?: readonly PolicyTestCase[] | undefined; review: ReviewInfo },
+): Promise<Entry | undefined> {
+  const { program, source, compiled, tests, review } = v;
+  const inserted = await s.store.insertVersion({
+    program,
+    version: compiled.version,
+    source,
+    compiled,
+    hash: compiled.hash,
+    effective: compiled.effective,
+    ...(compiled.end ? { end: compiled.end } : {}),
+    origin: "api",
+    ...(tests ? { tests } : {}),
+    review,
+  });
+  if (!inserted) return undefined;
+  return s.registry.add((await s.store.getVersion(program, compiled.version))!);
 }
 
 export function programsRouter(s: Services): Router {
@@ -133,25 +160,11 @@ export function programsRouter(s: Services): Router {
     if (s.registry.get(program, compiled.version)) throw exists();
     await assertEvaluable(s, compiled, tests ?? []);
     const review = await directPublish(s, req, compiled, tests, body);
-    // The primary key decides between concurrent publishes, on this replica or another.
-    const inserted = await s.store.insertVersion({
-      program,
-      version: compiled.version,
-      source,
-      compiled,
-      hash: compiled.hash,
-      effective: compiled.effective,
-      ...(compiled.end ? { end: compiled.end } : {}),
-      origin: "api",
-      ...(tests ? { tests } : {}),
-      review,
-    });
-    if (!inserted) {
+    const entry = await storeVersion(s, { program, source, compiled, tests, review });
+    if (!entry) {
       await s.registry.lookup(program, compiled.version).catch(() => undefined);
       throw exists();
     }
-    const rec = await s.store.getVersion(program, compiled.version);
-    const entry = s.registry.add(rec!);
     req.log.info({ program, version: entry.version, hash: entry.hash }, "version published");
     res.status(201).location(`/v1/programs/${encodeURIComponent(program)}/versions/${encodeURIComponent(entry.version)}`);
     res.json({ program, ...summary(entry), diagnostics });

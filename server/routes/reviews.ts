@@ -20,7 +20,7 @@ import { checkPublish, consentFrom, noteFrom, personOf, refusal, samePerson } fr
 import type { Services } from "../services.js";
 import type { ReviewRecord } from "../store/types.js";
 import { param, unknownProgram } from "./common.js";
-import { summary } from "./programs.js";
+import { storeVersion, summary } from "./programs.js";
 import { casesFrom } from "./tests.js";
 
 /** Compiles on the compile pool (never on the event loop; 422 `policy-limit` past a size limit or budget). */
@@ -133,20 +133,8 @@ export function reviewsRouter(s: Services): Router {
     };
     // The review moves first (guarded by its status): of two approvals at once, one publishes.
     if (!(await s.store.decideReview(program, rec.id, "published", who))) throw new AppError(409, "review-decided", "someone decided this review meanwhile");
-    const inserted = await s.store.insertVersion({
-      program,
-      version: compiled.version,
-      source: rec.source,
-      compiled,
-      hash: compiled.hash,
-      effective: compiled.effective,
-      ...(compiled.end ? { end: compiled.end } : {}),
-      origin: "api",
-      ...(tests ? { tests } : {}),
-      review,
-    });
-    if (!inserted) throw versionExists(program, compiled.version);
-    const entry = s.registry.add((await s.store.getVersion(program, compiled.version))!);
+    const entry = await storeVersion(s, { program, source: rec.source, compiled, tests, review });
+    if (!entry) throw versionExists(program, compiled.version);
     req.log.info({ program, version: entry.version, hash: entry.hash, review: rec.id, submittedBy: rec.submittedBy, approvedBy: who }, "version published");
     res.status(201).location(`/v1/programs/${encodeURIComponent(program)}/versions/${encodeURIComponent(entry.version)}`);
     res.json({ program, ...summary(entry) });
