@@ -20,7 +20,7 @@ import { checkPublish, consentFrom, noteFrom, personOf, refusal, samePerson } fr
 import type { Services } from "../services.js";
 import type { ReviewRecord } from "../store/types.js";
 import { param, unknownProgram } from "./common.js";
-import { storeVersion, summary } from "./programs.js";
+import { summary } from "./programs.js";
 import { casesFrom } from "./tests.js";
 
 /** Compiles on the compile pool (never on the event loop; 422 `policy-limit` past a size limit or budget). */
@@ -131,10 +131,26 @@ export function reviewsRouter(s: Services): Router {
       selfApproved: samePerson(who, rec.submittedBy),
       ...(checks.retroactive ? { retroactive: { confirmedDecisions: checks.retroactive.decisions } } : {}),
     };
-    // The review moves first (guarded by its status): of two approvals at once, one publishes.
-    if (!(await s.store.decideReview(program, rec.id, "published", who))) throw new AppError(409, "review-decided", "someone decided this review meanwhile");
-    const entry = await storeVersion(s, { program, source: rec.source, compiled, tests, review });
-    if (!entry) throw versionExists(program, compiled.version);
+    // The review's move and the version's insert are one transaction (guarded by the review's status): of two
+    // approvals at once one publishes, and a version id taken meanwhile leaves the review pending, nothing written.
+    const outcome = await s.store.publishReview(program, rec.id, who, {
+      program,
+      version: compiled.version,
+      source: rec.source,
+      compiled,
+      hash: compiled.hash,
+      effective: compiled.effective,
+      ...(compiled.end ? { end: compiled.end } : {}),
+      origin: "api",
+      ...(tests ? { tests } : {}),
+      review,
+    });
+    if (outcome === "decided") throw new AppError(409, "review-decided", "someone decided this review meanwhile");
+    if (outcome === "version-exists") {
+      await s.registry.lookup(program, compiled.version).catch(() => undefined);
+      throw versionExists(program, compiled.version);
+    }
+    const entry = s.registry.add((await s.store.getVersion(program, compiled.version))!);
     req.log.info({ program, version: entry.version, hash: entry.hash, review: rec.id, submittedBy: rec.submittedBy, approvedBy: who }, "version published");
     res.status(201).location(`/v1/programs/${encodeURIComponent(program)}/versions/${encodeURIComponent(entry.version)}`);
     res.json({ program, ...summary(entry) });

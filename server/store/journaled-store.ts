@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { DecisionJournal, type Segment } from "./journal.js";
 import type { SqlStore } from "./sql-store.js";
+import type { Queryable } from "./db.js";
 import { StoreUnavailableError } from "./unavailable.js";
 import type {
   AcceptedKey, DecisionPage, DecisionQuery, DecisionRecord, DraftRecord, NewVersion, Person, ReviewRecord, Store, TestsRecord,
@@ -348,6 +349,15 @@ export class JournaledStore implements Store {
 
   decideReview(program: string, id: string, status: "published" | "rejected", by: Person, reason?: string): Promise<boolean> {
     return this.inner.decideReview(program, id, status, by, reason);
+  }
+
+  /** For tests and tools: run SQL directly on the database (past the journal). */
+  raw(): Queryable {
+    return this.inner.raw();
+  }
+
+  publishReview(program: string, id: string, by: Person, v: NewVersion): Promise<"published" | "decided" | "version-exists"> {
+    return this.inner.publishReview(program, id, by, v);
   }
 
   withdrawVersion(program: string, version: string, info: WithdrawInfo): Promise<boolean> {

@@ -247,6 +247,25 @@ function upperBound(to: string): string | undefined {
   return d.getUTCFullYear() > 9999 ? undefined : d.toISOString();
 }
 
+/** Inserts unless (program, version) exists, with its test cases and the notification, in one statement. */
+async function insertVersionOn(db: Queryable, v: NewVersion): Promise<boolean> {
+  const r = await db.query(
+    `WITH ins AS (
+       INSERT INTO versions (program, version, source, compiled, hash, effective, ends, origin, review)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10)
+       ON CONFLICT (program, version) DO NOTHING
+       RETURNING program, version),
+     tests AS (
+       INSERT INTO version_tests (program, version, cases, origin)
+       SELECT program, version, $9, $8 FROM ins WHERE $9::text IS NOT NULL
+       ON CONFLICT (program, version) DO UPDATE SET cases = EXCLUDED.cases, origin = EXCLUDED.origin, updated_at = now())
+     SELECT pg_notify('${VERSION_CHANNEL}', json_build_object('program', program, 'version', version)::text) FROM ins`,
+    [v.program, v.version, v.source, JSON.stringify(v.compiled), v.hash, v.effective, v.end ?? null, v.origin,
+      v.tests ? JSON.stringify(v.tests) : null, v.review ? JSON.stringify(v.review) : null],
+  );
+  return r.rows.length === 1;
+}
+
 export class SqlStore implements Store {
   readonly kind: "pglite" | "postgres";
   readonly shared: boolean;
@@ -277,22 +296,27 @@ export class SqlStore implements Store {
   }
 
   async insertVersion(v: NewVersion): Promise<boolean> {
-    // One statement: the version, its test cases (if given) and the notification commit together or not at all.
-    const r = await this.db.query(
-      `WITH ins AS (
-         INSERT INTO versions (program, version, source, compiled, hash, effective, ends, origin, review)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10)
-         ON CONFLICT (program, version) DO NOTHING
-         RETURNING program, version),
-       tests AS (
-         INSERT INTO version_tests (program, version, cases, origin)
-         SELECT program, version, $9, $8 FROM ins WHERE $9::text IS NOT NULL
-         ON CONFLICT (program, version) DO UPDATE SET cases = EXCLUDED.cases, origin = EXCLUDED.origin, updated_at = now())
-       SELECT pg_notify('${VERSION_CHANNEL}', json_build_object('program', program, 'version', version)::text) FROM ins`,
-      [v.program, v.version, v.source, JSON.stringify(v.compiled), v.hash, v.effective, v.end ?? null, v.origin,
-        v.tests ? JSON.stringify(v.tests) : null, v.review ? JSON.stringify(v.review) : null],
-    );
-    return r.rows.length === 1;
+    return insertVersionOn(this.db, v);
+  }
+
+  async publishReview(program: string, id: string, by: Person, v: NewVersion): Promise<"published" | "decided" | "version-exists"> {
+    // One transaction: a review is marked published only together with its version, never without it.
+    const rollback = new Error("version exists: roll the review back");
+    try {
+      return await this.db.transaction(async (tx) => {
+        const moved = await tx.query(
+          `UPDATE reviews SET status = 'published', decided_by = $3, decided_at = now(), reason = NULL
+           WHERE program = $1 AND id = $2 AND status = 'pending'`,
+          [program, id, JSON.stringify(by)],
+        );
+        if (moved.rowCount === 0) return "decided";
+        if (!(await insertVersionOn(tx, v))) throw rollback;
+        return "published";
+      });
+    } catch (e) {
+      if (e === rollback) return "version-exists";
+      throw e;
+    }
   }
 
   async insertReview(v: ReviewRecord): Promise<void> {

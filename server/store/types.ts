@@ -176,6 +176,11 @@ export interface Store {
   listReviews(program: string): Promise<ReviewRecord[]>;
   /** Moves a pending review to `published` or `rejected`; false when it was no longer pending (someone else decided). */
   decideReview(program: string, id: string, status: "published" | "rejected", by: Person, reason?: string): Promise<boolean>;
+  /**
+   * Approves a pending review and inserts its version in one transaction: `decided` when it was no longer pending,
+   * `version-exists` when (program, version) was taken meanwhile (the review then stays pending, nothing written).
+   */
+  publishReview(program: string, id: string, by: Person, v: NewVersion): Promise<"published" | "decided" | "version-exists">;
   /** Marks a published version withdrawn (and notifies listeners); false when it was not published. */
   withdrawVersion(program: string, version: string, info: WithdrawInfo): Promise<boolean>;
   /** For each logged decision of a program: its version and the date that chose the version in force (the request's date of service at this dotted path, else the decision date). */
