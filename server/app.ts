@@ -10,6 +10,7 @@ import { requestLogger } from "./logging.js";
 import { analysisRouter } from "./routes/analysis.js";
 import { decisionsRouter } from "./routes/decisions.js";
 import { draftsRouter } from "./routes/drafts.js";
+import { dryRunRouter } from "./routes/dry-run.js";
 import { evaluateRouter } from "./routes/evaluate.js";
 import { healthRouter } from "./routes/health.js";
 import { openapiRouter } from "./routes/openapi.js";
@@ -39,6 +40,7 @@ export function createApp(s: Services): Express {
   app.use(reviewsRouter(s));
   app.use(testsRouter(s));
   app.use(draftsRouter(s));
+  app.use(dryRunRouter(s));
   app.use(decisionsRouter(s));
   app.use(simulationsRouter(s));
   app.use(analysisRouter(s));

@@ -9,6 +9,7 @@ import { Manifests } from "../engine/program-manifest.js";
 import { TEST_CASE_SCHEMA, TEST_CASES_SCHEMA } from "../engine/test-case-schema.js";
 import type { Registry, Entry } from "./registry.js";
 import { analysisOpenApiPaths } from "./routes/analysis.js";
+import { dryRunOpenApiPaths } from "./routes/dry-run.js";
 import { simulationOpenApiPaths } from "./routes/simulations.js";
 
 type Schema = Record<string, unknown>;
@@ -220,6 +221,7 @@ export function buildOpenApi(registry: Registry, manifests: Manifests = new Mani
     paths: {
       ...simulationOpenApiPaths(),
       ...analysisOpenApiPaths(),
+      ...dryRunOpenApiPaths(),
       "/health": { get: { security: [], operationId: "health", responses: { 200: { description: "alive" } } } },
       "/ready": { get: { security: [], operationId: "ready", responses: { 200: { description: "ready" }, 503: { description: "not ready" } } } },
       "/openapi.json": { get: { security: [], operationId: "openapi", responses: { 200: { description: "this document" } } } },
