@@ -13,7 +13,7 @@ import { registerFormatting } from "./format.js";
 import { byId, clear, h } from "./dom.js";
 import { registerHover } from "./hover.js";
 import { LANGUAGE_ID, registerPrecept } from "./language.js";
-import { attachMarkers } from "./markers.js";
+import { attachMarkers, helpOf } from "./markers.js";
 import { monaco } from "./monaco.js";
 import { registerQuickFixes } from "./quickfix.js";
 import { registerDocumentSymbols } from "./document-symbols.js";
@@ -170,7 +170,7 @@ export class Workspace {
           h("button", { type: "button", class: "linklike", onclick: () => this.revealLine(d.start.line, d.start.column) },
             h("span", { class: "sev" }, d.severity === "error" ? "error" : "warning"),
             ` line ${d.start.line}: ${d.message}`,
-            d.help ? h("span", { class: "help" }, ` (help: ${d.help})`) : ""),
+            helpOf(d).length ? h("span", { class: "help" }, ` (help: ${helpOf(d).join(" ")})`) : ""),
         ),
       ),
     );
