@@ -206,6 +206,10 @@ export const api = {
     call<{ review: Review }>("POST", `/v1/programs/${enc(program)}/reviews/${enc(id)}/reject`, body, key || undefined),
   withdraw: (program: string, version: string, body: { reason: string; name?: string }, key?: string) =>
     call<VersionSummary & { program: string }>("POST", `/v1/programs/${enc(program)}/versions/${enc(version)}/withdraw`, body, key || undefined),
+  /** The decision the server would give under a draft (duplicates from its decision log); nothing is logged. */
+  dryRun: (program: string, body: { source: string; request: unknown; decisionDate?: string; explain?: boolean }) =>
+    call<Decision & { dryRun: true; logged: false; decisionDate: string; lookups?: Readonly<Record<string, string | null>> }>(
+      "POST", `/v1/programs/${enc(program)}/dry-run`, body),
   tests: (program: string, version: string) =>
     call<{ cases: PolicyTestCase[]; origin: "shipped" | "api" | null }>("GET", `/v1/programs/${enc(program)}/versions/${enc(version)}/tests`),
   saveTests: (program: string, version: string, cases: readonly PolicyTestCase[], key?: string) =>

@@ -2,16 +2,19 @@
  * Try it: a request (JSON, checked against the program's request schema by Monaco's JSON language, with completion
  * of its fields) evaluated under the draft in the browser, with the decision and its explanation.
  *
- * A policy that detects duplicates (`duplicateOf`) needs the claims decided before: the panel then shows an editable
- * list of earlier claims (a test case's `history`, or the accepted claims of the server's decision log, read with
- * "Earlier claims from the log"), decided first exactly as the tests and the server do (engine caseContext), so the
- * decision shown is the one the server would give. A decision opened from the log keeps what `duplicateOf` was told.
+ * A policy that detects duplicates (`duplicateOf`) needs the claims decided before. With no earlier claims given, the
+ * server decides the draft (POST /v1/programs/{p}/dry-run: its decision log answers `duplicateOf` as for a live
+ * claim, nothing is logged), so the decision shown is the one the server would give; when the server cannot be
+ * asked (offline, a key without the author role) the browser decides and says that duplicates went unseen.
+ * The panel also shows an editable list of earlier claims (a test case's `history`, or the server's logged claims,
+ * "Earlier claims from the log"), decided first in the browser exactly as the tests do (engine caseContext), for
+ * a what-if. A decision opened from the log keeps what `duplicateOf` was told.
  */
 import type { editor } from "monaco-editor/editor/editor.api";
 import type { CompiledPolicy } from "../../dsl/index.js";
 import { createEvaluator, detectsDuplicates, type Decision, type Evaluator } from "../../engine/index.js";
 import { caseContext } from "../../engine/test-cases.js";
-import { api, inWords } from "../api.js";
+import { api, ApiError, inWords } from "../api.js";
 import { manifestOf, type App } from "../app.js";
 import { clear, h, say } from "../dom.js";
 import { jsonDefaults, monaco } from "../monaco.js";
@@ -63,7 +66,7 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
   } }, "Add as test case");
 
   root.append(
-    h("p", { class: "intro" }, "Evaluate a request under the draft, here in the browser. Nothing is sent to the server."),
+    h("p", { class: "intro" }, "Evaluate a request under the draft, here in the browser. A policy that detects duplicates is decided by the server against its decision log (a dry run: nothing is logged)."),
     h("div", { class: "row" },
       h("label", { for: "try-example" }, "Start from "), examples,
     ),
@@ -170,6 +173,7 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
           return;
         }
       }
+      let offline: string | undefined;
       const issues = evaluator.validate(request);
       if (issues.length) {
         clear(result, h("ul", { class: "issues" }, issues.map((i) => h("li", {}, h("code", {}, i.path), ` ${i.message}`))));
@@ -178,6 +182,27 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
         return;
       }
       const decisionDate = date.value || undefined;
+      if (!historyBox.hidden && !earlier.length && !lookups) {
+        // Only the server knows the claims accepted before: ask it, under this very draft.
+        const source = app.ws.model?.getValue() ?? "";
+        say(status, "Asking the server (a dry run against its decision log)…");
+        try {
+          const answer = await api.dryRun(policy.program, { source, request, ...(decisionDate ? { decisionDate } : {}), explain: true });
+          last = { policy, request, decision: answer };
+          addCase.disabled = false;
+          const found = Object.values(answer.lookups ?? {}).filter((v) => v !== null);
+          say(status, `Decided by the server under the draft: ${answer.outcome}${found.length ? ` (an earlier claim in its log: ${found.join(", ")})` : " (no earlier claim in its log matches)"}. A dry run: nothing was logged.`, "ok");
+          clear(result, renderDecision(app, policy, answer, { label: "try-it" }));
+          return;
+        } catch (err) {
+          if (!(err instanceof ApiError) || err.status === 400 || err.status === 422) {
+            clear(result);
+            say(status, inWords(err, "Deciding on the server"), "error");
+            return;
+          }
+          offline = inWords(err, "Asking the server");
+        }
+      }
       // The same context the tests and the server use: earlier claims decided first, or the logged lookups.
       const ctx = lookups && !earlier.length
         ? { explain: true, ...(decisionDate ? { decisionDate } : {}), findAccepted: (key: string) => lookups?.[key] ?? undefined }
@@ -185,7 +210,9 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
       const decision = evaluator.evaluate(request, ctx);
       last = { policy, request, decision };
       addCase.disabled = false;
-      say(status, `Decided by the draft: ${decision.outcome}.`, "ok");
+      say(status, offline
+        ? `Decided in the browser by the draft: ${decision.outcome}. ${offline} Without the server's decision log, duplicates of claims decided before are not found: list earlier claims above to include them.`
+        : `Decided by the draft: ${decision.outcome}.`, offline ? "error" : "ok");
       clear(result, renderDecision(app, policy, decision, { label: "try-it" }));
     },
     setPolicy(policy) {
