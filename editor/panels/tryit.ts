@@ -47,7 +47,8 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
   const date = h("input", { id: "try-date", type: "date" });
   const status = h("p", { class: "status", role: "status", "aria-live": "polite", hidden: true });
   const result = h("div", { class: "result", id: "try-result", "aria-live": "polite" });
-  let last: { policy: CompiledPolicy; request: unknown; decision: Decision } | undefined;
+  /** `found`: the earlier claims the server's log matched (a dry run), which a test case cannot carry by id. */
+  let last: { policy: CompiledPolicy; request: unknown; decision: Decision; found?: readonly string[] } | undefined;
   let evaluator: Evaluator | undefined;
   let lookups: Readonly<Record<string, string | null>> | undefined;
   const history = h("textarea", { id: "try-history", rows: 5, spellcheck: false, placeholder: "[ ] — earlier claims as a JSON list, decided before the request" });
@@ -61,6 +62,11 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
     if (!last) return;
     const name = `${last.decision.outcome}: ${summarize(last.request)}`;
     const earlier = history.value.trim() ? (JSON.parse(history.value) as unknown[]) : [];
+    // A case must carry the claims it is a duplicate of: the server's log is not there when the tests run.
+    if (last.found?.length && !earlier.length) {
+      say(status, `Not added: the server found this a duplicate of ${last.found.join(", ")} in its log, and a test case must carry that claim. Use “Earlier claims from the log”, evaluate again, then add it.`, "error");
+      return;
+    }
     app.addTestCase({ ...caseFromDecision(name, last.request, last.decision, date.value || undefined), ...(earlier.length ? { history: earlier } : {}) });
     say(status, `Added “${name}” to the tests (see the Tests tab).`, "ok");
   } }, "Add as test case");
@@ -188,9 +194,9 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
         say(status, "Asking the server (a dry run against its decision log)…");
         try {
           const answer = await api.dryRun(policy.program, { source, request, ...(decisionDate ? { decisionDate } : {}), explain: true });
-          last = { policy, request, decision: answer };
-          addCase.disabled = false;
           const found = Object.values(answer.lookups ?? {}).filter((v) => v !== null);
+          last = { policy, request, decision: answer, found };
+          addCase.disabled = false;
           say(status, `Decided by the server under the draft: ${answer.outcome}${found.length ? ` (an earlier claim in its log: ${found.join(", ")})` : " (no earlier claim in its log matches)"}. A dry run: nothing was logged.`, "ok");
           clear(result, renderDecision(app, policy, answer, { label: "try-it" }));
           return;

@@ -135,6 +135,9 @@ describe("authoring help (issue 15)", () => {
     expect(status).toContain("LOG-1");
     expect(await page.inputValue("#try-history")).toBe("");
     await shot("15-12-duplicate-dry-run");
+    // A test case cannot carry the server's log: adding it without the earlier claim is refused, in words.
+    await page.click("#try-add-case");
+    expect(await page.textContent("#panel-try p.status")).toContain("Not added: the server found this a duplicate of LOG-1");
     const log = await api("/v1/decisions?program=usms-claim&limit=100");
     const ids = log.items.map((d: { request: { claimId: string } }) => d.request.claimId);
     expect(ids).toContain("LOG-1");
