@@ -37,7 +37,7 @@ export interface ProgramManifest {
   readonly actionable: readonly string[];
   /** Request fields `duplicateOf(...)` keys on, in order, if the program looks for duplicates. */
   readonly duplicateKey?: readonly string[];
-  /** Name of the history generator that reproduces the program's seed figures (engine/simulate/history). */
+  /** The history generator reproducing the program's seed figures: a module path relative to the program folder. */
   readonly generator?: string;
 }
 

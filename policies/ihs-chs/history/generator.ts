@@ -8,8 +8,9 @@
  * most patients are eligible tribal members; about one referral in five is an emergency, one in five acute; the
  * rest routine. Every share below is a plain number in `IHS_CHS_DEFAULTS` so it can be read and changed.
  */
-import { createRng, cumulativeRound } from "../prng.js";
-import { DAY_MS, dayMs, isoDay } from "./calendar.js";
+import { createRng, cumulativeRound } from "../../../engine/simulate/history/prng.js";
+import { defineGenerator } from "../../../engine/simulate/history/generator.js";
+import { DAY_MS, dayMs, isoDay } from "../../../engine/simulate/history/calendar.js";
 
 export interface IhsChsParams {
   readonly total: number;
@@ -257,3 +258,6 @@ export function* generateIhsChs(params: IhsChsParams = IHS_CHS_DEFAULTS, seed = 
     }
   }
 }
+
+/** The module program.yaml names. */
+export default defineGenerator<IhsChsParams>({ defaults: IHS_CHS_DEFAULTS, generate: (p, seed) => generateIhsChs(p, seed) });

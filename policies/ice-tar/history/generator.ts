@@ -30,8 +30,9 @@
  * so every period's total is its expected total rounded. Everything else (which TAR of the day, its facility,
  * category, cost, dates, the cause of a denial) is drawn from the seeded generator.
  */
-import { createRng, cumulativeRound, type Rng } from "../prng.js";
-import { DAY_MS, dayMs, isoDay } from "./calendar.js";
+import { createRng, cumulativeRound, type Rng } from "../../../engine/simulate/history/prng.js";
+import { defineGenerator } from "../../../engine/simulate/history/generator.js";
+import { DAY_MS, dayMs, isoDay } from "../../../engine/simulate/history/calendar.js";
 
 export interface Period {
   readonly name: string;
@@ -475,3 +476,14 @@ function order(tar: Record<string, unknown>): Record<string, unknown> {
 }
 
 export type { Rng };
+
+/** The module program.yaml names: the TARs, and the calibration line scripts/generate-history.ts prints. */
+export default defineGenerator<IceTarParams>({
+  defaults: ICE_TAR_DEFAULTS,
+  generate: (p, seed) => generateIceTar(p, seed),
+  describe(p) {
+    const cal = calibrateIceTar(p);
+    const expected = Object.entries(cal.expected).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ");
+    return `calibration: aPre ${cal.aPre.toFixed(5)}, aPost ${cal.aPost.toFixed(5)} (training removes ${((1 - cal.aPost / cal.aPre) * 100).toFixed(1)}%), not-covered q ${cal.q.toFixed(5)}, physician share ${p.physician.start} → ${cal.pEnd.toFixed(3)} (midpoint ${cal.physicianMidpoint}); expected denials ${expected}`;
+  },
+});
