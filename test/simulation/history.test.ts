@@ -1,6 +1,6 @@
 /**
  * The shipped synthetic histories: reproducible to the byte (each descriptor's sha256), and the ice-tar history
- * calibrated to seed 000 (domain.md §5). Tolerance: each seed figure within 1% of the seed's number (the generator's
+ * calibrated to seed 000 (docs/domain.md §5). Tolerance: each seed figure within 1% of the seed's number (the generator's
  * stratified sampling in fact hits them exactly; the tolerance is what the calibration promises if the generator's
  * draws change), the Alien Number share within 5 points of its parameter, the weekly volume within 2%.
  */

@@ -1,9 +1,9 @@
 /**
  * Synthetic ICE Treatment Authorization Requests, October 2006 – March 2009, calibrated to seed 000
- * (domain.md §1d and §5): 110,538 TARs (about 850 a week) of which, under policy `2005.1`, 8,106 (7.3%) are denied:
+ * (docs/domain.md §1d and §5): 110,538 TARs (about 850 a week) of which, under policy `2005.1`, 8,106 (7.3%) are denied:
  * 4,584 in FY2007, 2,933 in FY2008 and 589 in the first half of FY2009.
  *
- * The policy is static, so the decline has to come from the requests (domain.md, Modelling choices 2), and it comes
+ * The policy is static, so the decline has to come from the requests (docs/domain.md, Modelling choices 2), and it comes
  * from the two causes the seed gives:
  *   1. Missing Alien Numbers ("thousands of TARs were denied initially because the facility did not include the
  *      detainee's Alien Number"): a constant rate `aPre` per non-emergency TAR, concentrated at Border Patrol

@@ -1,7 +1,7 @@
 /**
  * Synthetic IHS Contract Health Services referrals and notifications for one fiscal year (FY2009 by default).
  * INVENTED: the seeds (002, 003) give no volumes, rates or costs. The mix is chosen so that every rule of
- * `ihs-chs 2008.1` fires on a plausible share of the year (domain.md, Modelling choices 23), and so that a
+ * `ihs-chs 2008.1` fires on a plausible share of the year (docs/domain.md, Modelling choices 23), and so that a
  * simulation of the funded priority level (`fundedLevel` 3 → 4) moves money, which the fund-control report shows.
  *
  * Shape of the year: about 240 referrals a week (weekdays mostly), a Service Unit with a reservation and a CHSDA;

@@ -1,7 +1,7 @@
 /**
  * Synthetic US Marshals Service prisoner medical claims for one fiscal year (FY2003 by default), in the order the
  * re-pricing contractor received them. INVENTED: seed 001 gives no volume, savings or invalid-claim rate
- * (domain.md §4, "The seed gives no volume"). The mix exercises every rule of `usms-claim 2000.1`: claims without a
+ * (docs/domain.md §4, "The seed gives no volume"). The mix exercises every rule of `usms-claim 2000.1`: claims without a
  * transmittal sheet, on improper forms, incomplete, with no Medicare or Medicaid rate, duplicates of claims already
  * accepted, and corrected resubmissions of invalid claims (which are not duplicates).
  *
