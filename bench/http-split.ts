@@ -73,7 +73,7 @@ for (const program of readdirSync("policies", { withFileTypes: true }).filter((d
   const text = JSON.stringify(c.request);
   const request = parseJson(text);
   const decisionDate = c.decisionDate ?? "2009-03-31";
-  const ctx = { decisionDate, findAccepted: index.finder(program) };
+  const ctx = { decisionDate, findAccepted: (key: string) => index.of(program).find(key) };
   const one = evaluateOne(manifests, entry, request, index, { decisionDate, explain: true, startedAt: performance.now() });
   const plain = evaluateOne(manifests, entry, request, index, { decisionDate, explain: false, startedAt: performance.now() });
   const extra = { version, rules: compiled.rules.length, best_of: ROUNDS, reps: REPS };

@@ -1,5 +1,5 @@
 /**
- * The server's HTTP API as the editor uses it (server/routes/*.ts; simulations as DESIGN.md describes them). Every
+ * The server's HTTP API as the editor uses it (server/routes/*.ts; simulations as docs/simulation.md describes them). Every
  * failure becomes an `ApiError` carrying the server's `{ error: { code, message, details } }`, and `inWords` turns
  * it into a sentence for the author.
  */
@@ -109,7 +109,7 @@ export interface ChangedRequest {
   readonly candidate: ChangedSide;
 }
 
-/** DESIGN.md's minimum; the optional parts are what engine/simulate/report.ts adds. */
+/** The report's required part (docs/simulation.md); the optional parts are what engine/simulate/report.ts adds. */
 export interface SimulationReport {
   readonly total: number;
   readonly baseline: { readonly version?: string; readonly counts: Readonly<Record<string, number>> };

@@ -8,7 +8,7 @@
  *
  * TRAP: the workers must come through `?worker` imports. Without `MonacoEnvironment.getWorker`, Monaco's own
  * `new URL(…, import.meta.url)` makes Vite inline the editor worker as a `data:` URL that cannot load its imports,
- * and Monaco silently falls back to the main thread (TOOLCHAIN.md).
+ * and Monaco silently falls back to the main thread (checked on Monaco 0.57 with Vite 8).
  */
 import * as monaco from "monaco-editor/editor/editor.api";
 import "monaco-editor/features/register.all";

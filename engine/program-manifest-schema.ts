@@ -32,7 +32,8 @@ export const PROGRAM_MANIFEST_SCHEMA = {
     amountAttributes: names,
     actionable: paths,
     duplicateKey: { ...paths, minItems: 1 },
-    generator: { type: "string", minLength: 1 },
+    // A module path inside the program folder (no "..", no absolute path).
+    generator: { type: "string", pattern: "^(?!/)(?!.*(^|/)\\.\\.(/|$))[A-Za-z0-9_./-]+\\.(ts|mts|js|mjs)$" },
   },
 } as const;
 

@@ -5,7 +5,7 @@
  * place that guesses for a program without a manifest (published over HTTP only) is `derivedManifest`.
  */
 import type { CompiledPolicy } from "../dsl/compiled.js";
-import { duplicateKeyFields } from "./index.js";
+import { duplicateKeySpec } from "./duplicates.js";
 import { getPath } from "./lib.js";
 
 export interface ProgramManifest {
@@ -37,7 +37,7 @@ export interface ProgramManifest {
   readonly actionable: readonly string[];
   /** Request fields `duplicateOf(...)` keys on, in order, if the program looks for duplicates. */
   readonly duplicateKey?: readonly string[];
-  /** Name of the history generator that reproduces the program's seed figures (engine/simulate/history). */
+  /** The history generator reproducing the program's seed figures: a module path relative to the program folder. */
   readonly generator?: string;
 }
 
@@ -130,7 +130,7 @@ export function manifestProblems(manifest: ProgramManifest, policy: CompiledPoli
     ...(manifest.duplicateKey ?? []).map((p, i): [string, string] => [`duplicateKey[${i}]`, p]),
   ];
   for (const [where, p] of paths) if (!schemaHas(policy.requestSchema, p)) out.push(`${where} is \`${p}\`, which the ${policy.program} ${policy.version} request schema does not have`);
-  const used = duplicateKeyFields(policy);
+  const used = duplicateKeySpec(policy)?.fields;
   const said = manifest.duplicateKey;
   if (used && !said) out.push(`${policy.program} ${policy.version} calls duplicateOf(${used.join(", ")}) but program.yaml has no duplicateKey`);
   if (used && said && used.join(",") !== said.join(",")) out.push(`duplicateKey is [${said.join(", ")}], but ${policy.program} ${policy.version} calls duplicateOf(${used.join(", ")})`);

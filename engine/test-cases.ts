@@ -3,7 +3,8 @@
  * suites and the editor's tests panel; policy-tests.ts adds the file reading and coverage for Node.
  */
 import type { CompiledPolicy } from "../dsl/compiled.js";
-import { acceptedKey, createEvaluator, type Evaluator } from "./index.js";
+import { duplicatesOf, InMemoryAcceptedClaims } from "./duplicates.js";
+import { createEvaluator, type Evaluator } from "./index.js";
 import { requestIdOf, type ProgramManifest } from "./program-manifest.js";
 import type { Decision, EvalContext } from "./types.js";
 
@@ -29,15 +30,15 @@ export interface CaseResult {
 
 /** The context of one case: its decision date and the accepted requests of its history. */
 export function caseContext(evaluator: Evaluator, manifest: CaseManifest, c: PolicyTestCase, explain = false): EvalContext {
-  const accepted = new Map<string, string>();
+  const accepted = new InMemoryAcceptedClaims();
+  const duplicates = duplicatesOf(evaluator.policy, manifest.outcomes.accept, accepted);
   const base: EvalContext = {
     ...(c.decisionDate ? { decisionDate: String(c.decisionDate) } : {}),
-    findAccepted: (key) => accepted.get(key),
+    findAccepted: (key) => accepted.find(key),
   };
   (c.history ?? []).forEach((h, i) => {
     const d = evaluator.evaluate(h, base);
-    const key = acceptedKey(evaluator.policy, h, d, manifest.outcomes.accept);
-    if (key && !accepted.has(key)) accepted.set(key, requestIdOf(manifest, h) ?? `history[${i}]`);
+    duplicates?.record(h, d, requestIdOf(manifest, h) ?? `history[${i}]`);
   });
   return { ...base, ...(explain ? { explain: true } : {}) };
 }

@@ -9,15 +9,15 @@
  *                                                                 (after a deliberate generator change)
  *   --data DIR (default ./data or PRECEPT_DATA_DIR), --policies DIR (default ./policies)
  *
- * Also prints the ice-tar calibration (see docs/simulation.md).
+ * Also prints what a generator says about its parameters (its `describe`: the TAR calibration, docs/simulation.md).
+ * Each set's generator is the module its program.yaml names (the registry in engine/simulate/history).
  */
 import { createHash } from "node:crypto";
 import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
 import { once } from "node:events";
 import { resolve } from "node:path";
 import { loadPolicyDir } from "../engine/policy-files.js";
-import { calibrateIceTar, ICE_TAR_DEFAULTS, type IceTarParams } from "../engine/simulate/history/ice-tar.js";
-import { descriptorParams, generateRequests, readDescriptors } from "../engine/simulate/history/index.js";
+import { descriptorParams, generateRequests, loadGenerator, readDescriptors } from "../engine/simulate/history/index.js";
 import { manifestsIn } from "../engine/program-manifest-files.js";
 import { profileFor, RequestSetCatalog } from "../engine/simulate/index.js";
 
@@ -42,10 +42,8 @@ if (!descriptors.length) {
 
 for (const d of descriptors) {
   const t0 = performance.now();
-  if (d.generator === "ice-tar-tars") {
-    const cal = calibrateIceTar({ ...ICE_TAR_DEFAULTS, ...(descriptorParams(d) as Partial<IceTarParams>) } as IceTarParams);
-    console.log(`${d.id} calibration: aPre ${cal.aPre.toFixed(5)}, aPost ${cal.aPost.toFixed(5)} (training removes ${((1 - cal.aPost / cal.aPre) * 100).toFixed(1)}%), not-covered q ${cal.q.toFixed(5)}, physician share ${(descriptorParams(d).physician as { start: number }).start} → ${cal.pEnd.toFixed(3)} (midpoint ${cal.physicianMidpoint}); expected denials ${Object.entries(cal.expected).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")}`);
-  }
+  const about = (await loadGenerator(d.generatorFile)).describe?.(await descriptorParams(d));
+  if (about) console.log(`${d.id} ${about}`);
   let count: number;
   let sha: string;
   let from: string | undefined;
@@ -54,7 +52,7 @@ for (const d of descriptors) {
     const hash = createHash("sha256");
     const ws = createWriteStream(out);
     count = 0;
-    for (const r of generateRequests(d)) {
+    for (const r of await generateRequests(d)) {
       const line = `${JSON.stringify(r)}\n`;
       hash.update(line);
       if (!ws.write(line)) await once(ws, "drain");

@@ -4,7 +4,7 @@
  * Synchronous apart from the duplicate-index refresh, so a decision and its index update happen in one tick.
  */
 import { randomUUID } from "node:crypto";
-import { acceptedKey, duplicateKeyOf } from "../engine/index.js";
+import { duplicateKeySpec, duplicatesOf, type Accepted } from "../engine/duplicates.js";
 import { requestIdOf, type Manifests } from "../engine/program-manifest.js";
 import { DEFAULT_MAX_ISSUES, requestValidatorBounded } from "../engine/request.js";
 import type { Decision } from "../engine/types.js";
@@ -28,19 +28,17 @@ export interface Evaluated {
   /** What the client receives. */
   answer: Record<string, unknown>;
   /** Set when this decision accepted a duplicate key (undo it if the log write fails). */
-  accepted?: { key: string; ref: string };
+  accepted?: Accepted;
 }
 
 export const todayUtc = (): string => new Date().toISOString().slice(0, 10);
 
 /**
- * The engine's duplicate key of a request: with `decision`, only if that decision accepts the request (what the log
- * remembers); without, the key the request would be remembered under if accepted — the same values its own
- * `duplicateOf(...)` asks about, which is what a replica must look up before evaluating.
+ * The key a request's own `duplicateOf(...)` asks about — and the one it is remembered under if accepted — which is
+ * what a replica must look up before evaluating; undefined when the policy looks for no duplicates.
  */
-export function keyOf(manifests: Manifests, entry: Entry, request: unknown, decision?: Pick<Decision, "outcome">): string | undefined {
-  if (!entry.usesDuplicates) return undefined;
-  return decision ? acceptedKey(entry.compiled, request, decision, manifests.of(entry.compiled).outcomes.accept) : duplicateKeyOf(entry.compiled, request);
+export function keyOf(entry: Entry, request: unknown): string | undefined {
+  return entry.usesDuplicates ? duplicateKeySpec(entry.compiled)?.keyOf(request) : undefined;
 }
 
 /** Throws 400 `invalid-request` with each offending JSON path (the first `max`, and how many more there were). */
@@ -60,7 +58,8 @@ export function evaluateOne(manifests: Manifests, entry: Entry, request: unknown
   let decision: Decision;
   // What duplicateOf(...) was told, kept with the decision: with the date, all it takes to explain it again later.
   const lookups: Record<string, string | null> | undefined = entry.usesDuplicates ? {} : undefined;
-  const find = index.finder(entry.program);
+  const duplicates = entry.usesDuplicates ? duplicatesOf(entry.compiled, manifests.of(entry.compiled).outcomes.accept, index.of(entry.program)) : undefined;
+  const find = (key: string): string | undefined => duplicates?.findAccepted(key);
   try {
     decision = entry.evaluator.evaluate(request, {
       decisionDate,
@@ -79,14 +78,7 @@ export function evaluateOne(manifests: Manifests, entry: Entry, request: unknown
   }
   const id = randomUUID();
   const latencyMs = Math.round((performance.now() - opts.startedAt) * 1000) / 1000;
-  let accepted: Evaluated["accepted"];
-  let ref: string | undefined;
-  const key = keyOf(manifests, entry, request, decision);
-  if (key !== undefined) {
-    ref = requestIdOf(manifests.of(entry.compiled), request) ?? id;
-    index.add(entry.program, key, ref);
-    accepted = { key, ref };
-  }
+  const accepted = duplicates?.record(request, decision, requestIdOf(manifests.of(entry.compiled), request) ?? id);
   const { explanation, ...logged } = decision;
   const record: DecisionRecord = {
     id,
@@ -98,7 +90,7 @@ export function evaluateOne(manifests: Manifests, entry: Entry, request: unknown
     outcome: decision.outcome,
     decidedAt: new Date().toISOString(),
     latencyMs,
-    ...(accepted ? { dupKey: accepted.key, requestRef: ref } : {}),
+    ...(accepted ? { dupKey: accepted.key, requestRef: accepted.ref } : {}),
   };
   const answer: Record<string, unknown> = {
     id,

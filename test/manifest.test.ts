@@ -2,13 +2,15 @@
  * Program manifests (issue 13, item 2): no program name in engine, server or editor code; program.yaml checked
  * against its schema with line and column; and a fourth program, a folder under test/fixtures/programs, that is
  * checked, evaluated over HTTP on a started server, has its test cases run, and is simulated, with no code change.
- * (The editor loading it is test/editor/fourth-program.test.ts.)
+ * It also brings its own synthetic history (history/generator.ts, named by its program.yaml), which the server
+ * lists and simulates like a shipped one. (The editor loading it is test/editor/fourth-program.test.ts.)
  *
  * The fixture is built so that a host guessing instead of reading its manifest goes wrong: the request id is not
  * the schema's first required field, the date of service is `deliveryDate`, the accepting outcome `grant` is not
  * the last listed (`not-needed` is), and the review outcome `hold` is not named like one.
  */
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, cpSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +20,7 @@ import { loadPolicyDir } from "../engine/policy-files.js";
 import { readTestCases, runTestCases, testsFileFor } from "../engine/policy-tests.js";
 import { ManifestError, readManifest } from "../engine/program-manifest-files.js";
 import { derivedManifest } from "../engine/program-manifest.js";
+import { generateRequests, readDescriptors } from "../engine/simulate/history/index.js";
 import { call, eventually, startTestServer, type TestServer } from "./server/helpers.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -38,15 +41,11 @@ function sources(dir: string): string[] {
 }
 
 describe("no program name in engine, server or editor code", () => {
-  // The one exception: the seed-calibrated history generators (engine/simulate/history), which the issue keeps as
-  // code and which the manifests name (program.yaml `generator`). Moving them beside their programs is the next step.
-  const EXEMPT = join(ROOT, "engine/simulate/history") + "/";
-
+  // No exception: the seed-calibrated history generators live beside their programs (policies/<program>/history).
   it("when engine/, server/ and editor/ are searched for ice-tar, ihs-chs and usms-claim, then nothing is found", () => {
     const hits: string[] = [];
     for (const top of ["engine", "server", "editor"]) {
       for (const file of sources(join(ROOT, top))) {
-        if (file.startsWith(EXEMPT)) continue;
         readFileSync(file, "utf8").split("\n").forEach((line, i) => {
           if (PROGRAM_NAMES.test(line)) hits.push(`${file.slice(ROOT.length)}:${i + 1}: ${line.trim()}`);
         });
@@ -226,5 +225,40 @@ describe("a fourth program from a folder, with no code change", () => {
     expect(Object.keys(report.reviewsPerWeek).sort()).toEqual(["2024-03-04", "2024-03-11", "2024-03-18"]);
     const changed = await call(server.url, `/v1/simulations/${started.body.id}/changed`, { key: ANALYST });
     expect(changed.body.items.map((c: { id: string }) => c.id).sort()).toEqual(["O-3", "O-7"]);
+  }, 60_000);
+
+  it("when its own history is generated, then its generator is the module its program.yaml names and it gives the descriptor's bytes", async () => {
+    // Policy loading reads the .policy files only: the generator module beside them is not a policy.
+    expect(loadPolicyDir(FIXTURE_PROGRAMS).map((f) => f.file.slice(FIXTURE_PROGRAMS.length))).toEqual(["/dme-rental/2024.1.policy"]);
+    const [d] = readDescriptors(FIXTURE_PROGRAMS);
+    expect([d?.id, d?.generator, d?.generatorFile]).toEqual(["dme-rental-history", "history/generator.ts", join(FOURTH, "history/generator.ts")]);
+    const hash = createHash("sha256");
+    let n = 0;
+    for (const r of await generateRequests(d!)) {
+      hash.update(`${JSON.stringify(r)}\n`);
+      n++;
+    }
+    expect([n, hash.digest("hex")]).toEqual([d!.count, d!.sha256]);
+  });
+
+  it("when its shipped history is simulated over HTTP, then the server generated it with the fixture's own generator", async () => {
+    const sets = await call(server.url, "/v1/request-sets?program=dme-rental", { key: ANALYST });
+    expect(sets.status).toBe(200);
+    expect(JSON.stringify(sets.body)).toContain("dme-rental-history");
+    const started = await call(server.url, "/v1/simulations", {
+      key: ANALYST, body: { program: "dme-rental", baseline: "2024.1", candidate: { version: "2024.1" }, params: { holdAbove: 1000 }, requestSet: "dme-rental-history" },
+    });
+    expect(started.status).toBe(202);
+    const job = await eventually(async () => {
+      const j = await call(server.url, `/v1/simulations/${started.body.id}`, { key: ANALYST });
+      return j.body.status === "done" || j.body.status === "failed" ? j.body : undefined;
+    }, 30_000, 100);
+    expect(job.status).toBe("done");
+    const counts = job.report.baseline.counts as Record<string, number>;
+    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(140);
+    // The mix exercises every rule: missing prescriptions and repeats are refused, dear beds held, owned items not needed.
+    expect(Object.keys(counts).sort()).toEqual(["grant", "hold", "not-needed", "refuse"]);
+    // Raising the hold threshold to 1000 lets the hospital beds through: the candidate holds none.
+    expect(job.report.candidate.counts.hold ?? 0).toBe(0);
   }, 60_000);
 });

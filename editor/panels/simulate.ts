@@ -1,6 +1,6 @@
 /**
  * Simulate: replay a request set through a published baseline and the draft (with parameters varied) on the server
- * (DESIGN.md: POST /v1/simulations, GET /v1/simulations/:id), with a progress bar, then the summary: outcome shares
+ * (docs/simulation.md: POST /v1/simulations, GET /v1/simulations/:id), with a progress bar, then the summary: outcome shares
  * side by side, the transition matrix, review workload per week, cost, and the changed requests.
  */
 import type { CompiledPolicy } from "../../dsl/index.js";

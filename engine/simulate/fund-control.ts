@@ -1,5 +1,5 @@
 /**
- * CHS fund control (IHS Circular 91-07, seed 003, Attachment B; domain.md §3): for each fiscal quarter the request
+ * CHS fund control (IHS Circular 91-07, seed 003, Attachment B; docs/domain.md §3): for each fiscal quarter the request
  * set covers, the Total Funds Available, the weekly spending rate, and week by week what each side of a simulation
  * would obligate and the projected balance; the week each side runs out, and the highest medical priority level
  * the funds would cover.

@@ -1,5 +1,5 @@
 /**
- * The simulation report, built from the merged tally: what DESIGN.md lists (total, counts per side, transitions,
+ * The simulation report, built from the merged tally: what docs/simulation.md lists (total, counts per side, transitions,
  * reviews per week, cost per outcome, changed requests, rules that never fired) plus shares, a review summary, the
  * fund control (programs whose manifest names a priority attribute), and what was left out (invalid requests).
  */

@@ -5,10 +5,10 @@
  */
 import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
-import type { CExpr, CompiledPolicy } from "../../dsl/compiled.js";
-import { interpret } from "../expr.js";
-import { createEvaluator, parameterValues, type Evaluator } from "../index.js";
-import { duplicateKey, todayUtc } from "../lib.js";
+import type { CompiledPolicy } from "../../dsl/compiled.js";
+import { duplicatesOf, InMemoryAcceptedClaims, type Duplicates } from "../duplicates.js";
+import { createEvaluator, type Evaluator } from "../index.js";
+import { todayUtc } from "../lib.js";
 import type { Decision } from "../types.js";
 import { bump, emptyFundDay, emptyTally, emptyWeek, type ChangedRecord, type SideTally, type Tally } from "./aggregate.js";
 import { requestCost, requestDate, requestId, requestObligation, type ProgramProfile } from "./profile.js";
@@ -54,58 +54,17 @@ export function evaluatorFor(side: SideSpec): Evaluator {
   return ev;
 }
 
-/** The `duplicateOf(...)` arguments of a policy, if it looks for duplicates. */
-function duplicateArgs(policy: CompiledPolicy): readonly CExpr[] | undefined {
-  let found: readonly CExpr[] | undefined;
-  const walk = (e: unknown): void => {
-    if (found || !e || typeof e !== "object") return;
-    const o = e as Record<string, unknown>;
-    if (o["call"] === "duplicateOf") {
-      found = o["args"] as CExpr[];
-      return;
-    }
-    for (const v of Object.values(o)) walk(v);
-  };
-  walk(policy.facts);
-  walk(policy.attributes);
-  return found;
-}
-
-export function usesDuplicates(policy: CompiledPolicy): boolean {
-  return duplicateArgs(policy) !== undefined;
-}
+/** Does the policy look for duplicates (then slices of one simulation run in order, sharing their memory)? */
+export { detectsDuplicates as usesDuplicates } from "../duplicates.js";
 
 /**
- * One side's memory of accepted requests for `duplicateOf`, as the engine's acceptedKey computes it (the key values
- * of an accepted request, JSON-encoded). Each side remembers what *it* accepted: a claim the baseline found
- * invalid is not an original for the baseline's later duplicates.
+ * One side's memory of accepted requests for `duplicateOf` (engine/duplicates.ts, keyed under the side's own
+ * parameters). Each side remembers what *it* accepted: a claim the baseline found invalid is not an original for
+ * the baseline's later duplicates. Undefined for a side whose policy looks for no duplicates.
  */
-class AcceptedMemory {
-  private readonly keys = new Map<string, string>();
-  private readonly args: readonly CExpr[] | undefined;
-  private readonly params: Record<string, unknown>;
-  readonly find = (key: string): string | undefined => this.keys.get(key);
+const memoryOf = (side: SideSpec, accept: readonly string[]): Duplicates | undefined => duplicatesOf(side.policy, accept, new InMemoryAcceptedClaims(), side.params);
 
-  constructor(private readonly policy: CompiledPolicy, params: Readonly<Record<string, unknown>>, private readonly accept: readonly string[]) {
-    this.args = duplicateArgs(policy);
-    this.params = parameterValues(policy, params);
-  }
-
-  get active(): boolean {
-    return this.args !== undefined;
-  }
-
-  remember(request: unknown, decision: Decision, ref: string): void {
-    if (!this.args || !this.accept.includes(decision.outcome)) return;
-    const env = { policy: this.policy, params: this.params, request, fn: { today: todayUtc() }, memo: new Map<string, unknown>() };
-    const values = this.args.map((a) => interpret(a, env));
-    if (!values.every((v) => v !== undefined && v !== null && v !== "")) return;
-    const key = duplicateKey(values);
-    if (!this.keys.has(key)) this.keys.set(key, ref);
-  }
-}
-
-const memories = new Map<string, { baseline: AcceptedMemory; candidate: AcceptedMemory }>();
+const memories = new Map<string, { baseline: Duplicates | undefined; candidate: Duplicates | undefined }>();
 
 /** Sequential slices of one simulation share their duplicate memory (keyed by the simulation id). */
 export function forgetMemory(id: string): void {
@@ -197,7 +156,7 @@ export function runSlice(input: SliceInput, opts: SliceOptions = {}): Tally {
   let mem = opts.memoryKey ? memories.get(opts.memoryKey) : undefined;
   if (!mem) {
     const accept = input.profile.acceptOutcomes;
-    mem = { baseline: new AcceptedMemory(input.baseline.policy, input.baseline.params, accept), candidate: new AcceptedMemory(input.candidate.policy, input.candidate.params, accept) };
+    mem = { baseline: memoryOf(input.baseline, accept), candidate: memoryOf(input.candidate, accept) };
     if (opts.memoryKey) memories.set(opts.memoryKey, mem);
   }
   const memB = mem.baseline;
@@ -243,10 +202,10 @@ export function runSlice(input: SliceInput, opts: SliceOptions = {}): Tally {
       const date = requestDate(profile, request);
       const decisionDate = input.decisionDate ?? date ?? today;
       const ref = requestId(profile, request) ?? `#${index}`;
-      const db = B.evaluate(request, memB.active ? { decisionDate, findAccepted: memB.find } : { decisionDate });
-      const dc = C.evaluate(request, memC.active ? { decisionDate, findAccepted: memC.find } : { decisionDate });
-      if (memB.active) memB.remember(request, db, ref);
-      if (memC.active) memC.remember(request, dc, ref);
+      const db = B.evaluate(request, memB ? { decisionDate, findAccepted: memB.findAccepted } : { decisionDate });
+      const dc = C.evaluate(request, memC ? { decisionDate, findAccepted: memC.findAccepted } : { decisionDate });
+      memB?.record(request, db, ref);
+      memC?.record(request, dc, ref);
       t.evaluated++;
       const cost = requestCost(profile, request);
       const obligation = profile.priorityAttribute || profile.obligationFields ? requestObligation(profile, request) : cost;

@@ -18,7 +18,7 @@ import {
 import { AppError, badRequest, errorBody, notFound } from "../errors.js";
 import { evaluateOne, keyOf, todayUtc, type EvalOptions, type Evaluated } from "../evaluate.js";
 import { refuseWithdrawn } from "../publish-review.js";
-import { isAcceptedTwice } from "../store/sql-store.js";
+import { LogRefused } from "../duplicates.js";
 import { isStoreUnavailable } from "../store/unavailable.js";
 import type { Entry } from "../registry.js";
 import type { Services } from "../services.js";
@@ -40,38 +40,29 @@ function evalOptions(s: Services, req: Request, explainByDefault: boolean): Omit
   };
 }
 
-/** The store could not be asked (duplicate lookups on PostgreSQL): 503, as when the decision cannot be logged. */
-async function orUnavailable<T>(work: Promise<T>): Promise<T> {
+/**
+ * Decisions that could not be logged are not given (503 `log-unavailable`); when the store could not be asked for
+ * the duplicate lookups (PostgreSQL), 503 `store-unavailable`, as when the decision cannot be logged.
+ */
+async function logged<T>(work: Promise<T>, message: string): Promise<T> {
   try {
     return await work;
   } catch (err) {
+    if (err instanceof LogRefused) throw new AppError(503, "log-unavailable", message, { cause: String(err.cause) });
     if (isStoreUnavailable(err)) throw new AppError(503, "store-unavailable", "the store is unavailable; try again shortly", { cause: String(err) });
     throw err;
   }
 }
 
-/** How often a decision is made again after another replica accepted the same request key first. */
-const RACE_RETRIES = 3;
-
 /** Evaluate, log, answer: the shared tail of both single-request endpoints. */
 async function decideAndLog(s: Services, entry: Entry, request: unknown, opts: EvalOptions): Promise<Evaluated> {
-  const key = s.store.shared ? keyOf(s.manifests, entry, request) : undefined;
-  if (key !== undefined) await orUnavailable(s.accepted.refresh(entry.program, [key]));
-  for (let attempt = 0; ; attempt++) {
-    const ev = evaluateOne(s.manifests, entry, request, s.accepted, opts);
-    try {
-      await s.decisions.append([ev.record]);
-      return ev;
-    } catch (err) {
-      if (ev.accepted) s.accepted.remove(entry.program, ev.accepted.key, ev.accepted.ref);
-      // Another replica logged an acceptance of this key first: learn it and decide again (now a duplicate).
-      if (key !== undefined && isAcceptedTwice(err) && attempt < RACE_RETRIES) {
-        await orUnavailable(s.accepted.refresh(entry.program, [key]));
-        continue;
-      }
-      throw new AppError(503, "log-unavailable", "the decision could not be logged, so it is not given", { cause: String(err) });
-    }
-  }
+  const key = s.store.shared ? keyOf(entry, request) : undefined;
+  return logged(s.accepted.decideAndLog(
+    entry.program, key === undefined ? [] : [key],
+    () => evaluateOne(s.manifests, entry, request, s.accepted, opts),
+    (ev) => (ev.accepted ? [ev.accepted] : []),
+    (ev) => s.decisions.append([ev.record]),
+  ), "the decision could not be logged, so it is not given");
 }
 
 /** Bytes of error detail a batch answer may still carry; past them, a bad item answers its first error only. */
@@ -83,9 +74,8 @@ interface ErrorBudget {
 async function decideChunk(
   s: Services, entry: Entry, chunk: BatchItem[], first: number, opts: Omit<EvalOptions, "startedAt">, budget: ErrorBudget,
 ): Promise<string[]> {
-  const keys = s.store.shared ? chunk.flatMap((it) => ("value" in it ? [keyOf(s.manifests, entry, it.value)] : [])).filter((k) => k !== undefined) : [];
-  if (keys.length > 0) await orUnavailable(s.accepted.refresh(entry.program, keys));
-  for (let attempt = 0; ; attempt++) {
+  const keys = s.store.shared ? chunk.flatMap((it) => ("value" in it ? [keyOf(entry, it.value)] : [])).filter((k) => k !== undefined) : [];
+  const decided = await logged(s.accepted.decideAndLog(entry.program, keys, async () => {
     const lines: string[] = [];
     const evaluated: Evaluated[] = [];
     let index = first;
@@ -109,18 +99,9 @@ async function decideChunk(
       }
       index++;
     }
-    try {
-      await s.decisions.append(evaluated.map((e) => e.record));
-      return lines;
-    } catch (err) {
-      for (const e of evaluated) if (e.accepted) s.accepted.remove(entry.program, e.accepted.key, e.accepted.ref);
-      if (keys.length > 0 && isAcceptedTwice(err) && attempt < RACE_RETRIES) {
-        await orUnavailable(s.accepted.refresh(entry.program, keys));
-        continue;
-      }
-      throw new AppError(503, "log-unavailable", "decisions could not be logged, so they are not given", { cause: String(err) });
-    }
-  }
+    return { lines, evaluated };
+  }, (d) => d.evaluated.flatMap((e) => (e.accepted ? [e.accepted] : [])), (d) => s.decisions.append(d.evaluated.map((e) => e.record))), "decisions could not be logged, so they are not given");
+  return decided.lines;
 }
 
 function errorItem(index: number, err: unknown): { error: { code: string; message: string; details: Record<string, unknown> } } {

@@ -1,5 +1,5 @@
 /**
- * What-if simulation over HTTP (role `analyst`; DESIGN.md, HTTP API; engine/simulate):
+ * What-if simulation over HTTP (role `analyst`; docs/simulation.md, docs/server.md; engine/simulate):
  *   GET    /v1/request-sets?program=            named request sets: shipped histories, imports, log selections
  *   POST   /v1/request-sets?program=&name=&onError=skip|fail
  *                                               import: NDJSON (application/x-ndjson), a JSON array
@@ -160,7 +160,7 @@ export function simulationsRouter(s: Services): Router {
 
   r.get("/v1/request-sets", analyst, (req, res) => {
     const program = queryString(req, "program");
-    // DESIGN.md: a list of { id, program, count, from, to } (plus name, source, invented, description).
+    // The listing (docs/simulation.md): a list of { id, program, count, from, to } (plus name, source, invented, description).
     res.json(simulationOf(s).catalog.list(program));
   });
 

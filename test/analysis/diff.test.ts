@@ -49,13 +49,13 @@ describe("ice-tar 2005.1 -> 2010.1", () => {
     result = await diffPolicies(old05.policy, new10.policy, { regionsPerTransition: 1 });
   });
 
-  it("lists every outcome transition the shipped history shows", () => {
+  it("lists every outcome transition the shipped history shows", async () => {
     const d = readDescriptors("policies").find((x) => x.program === "ice-tar")!;
     const a = createEvaluator(old05.policy);
     const b = createEvaluator(new10.policy);
     const seen = new Set<string>();
     let n = 0;
-    for (const req of generateRequests(d)) {
+    for (const req of await generateRequests(d)) {
       n++;
       const x = a.evaluate(req, { decisionDate: "2009-03-31" }).outcome;
       const y = b.evaluate(req, { decisionDate: "2009-03-31" }).outcome;

@@ -1,7 +1,7 @@
 /**
  * Browser-test harness: builds the editor with Vite (into a temp dir, so a test never runs a stale editor/dist),
  * starts the real server on port 0 with a temp data dir serving that build, and launches Debian's chromium through
- * playwright-core (TOOLCHAIN.md's launch recipe: no browser download).
+ * playwright-core (Debian's Chromium, no browser download).
  *
  * PRECEPT_EDITOR_DIST=<dir> skips the build and serves an existing one (e.g. editor/dist after `vite build editor`).
  */

@@ -14,7 +14,7 @@ import { manifestsIn } from "../../engine/program-manifest-files.js";
 import { readLines } from "../../engine/simulate/slice.js";
 import { profileFor, RequestSetCatalog, type OpenSet, type ProgramProfile } from "../../engine/simulate/index.js";
 import { fiscalYear, weekOf } from "../../engine/simulate/history/calendar.js";
-import { acceptedKey } from "../../engine/index.js";
+import { duplicateKeySpec } from "../../engine/duplicates.js";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const POLICIES = join(ROOT, "policies");
@@ -86,9 +86,11 @@ export function evaluateOneByOne(
     const db = B.evaluate(r, ctx(acceptedB));
     const dc = C.evaluate(r, ctx(acceptedC));
     const id = String(req[profile.idField!] ?? index);
-    const kb = acceptedKey(b.policy, r, db, profile.acceptOutcomes);
+    // The key spec is the engine's; which decisions count, and the first-stays rule, are this oracle's own.
+    const accepted = (d: { outcome: string }, policy: typeof b.policy) => (profile.acceptOutcomes.includes(d.outcome) ? duplicateKeySpec(policy)?.keyOf(r) : undefined);
+    const kb = accepted(db, b.policy);
     if (kb && !acceptedB.has(kb)) acceptedB.set(kb, id);
-    const kc = acceptedKey(c.policy, r, dc, profile.acceptOutcomes);
+    const kc = accepted(dc, c.policy);
     if (kc && !acceptedC.has(kc)) acceptedC.set(kc, id);
     e.evaluated++;
     inc(e.counts.baseline, db.outcome);

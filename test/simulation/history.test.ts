@@ -1,12 +1,12 @@
 /**
  * The shipped synthetic histories: reproducible to the byte (each descriptor's sha256), and the ice-tar history
- * calibrated to seed 000 (domain.md §5). Tolerance: each seed figure within 1% of the seed's number (the generator's
+ * calibrated to seed 000 (docs/domain.md §5). Tolerance: each seed figure within 1% of the seed's number (the generator's
  * stratified sampling in fact hits them exactly; the tolerance is what the calibration promises if the generator's
  * draws change), the Alien Number share within 5 points of its parameter, the weekly volume within 2%.
  */
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { calibrateIceTar, ICE_TAR_DEFAULTS } from "../../engine/simulate/history/ice-tar.js";
+import { calibrateIceTar, ICE_TAR_DEFAULTS } from "../../policies/ice-tar/history/generator.js";
 import { generateRequests, readDescriptors } from "../../engine/simulate/history/index.js";
 import { runSimulation, type OpenSet, type SimulationReport } from "../../engine/simulate/index.js";
 import { catalog, manifests, policy, POLICIES, requestsOf } from "./helpers.js";
@@ -17,10 +17,10 @@ const within = (got: number, want: number, share: number): void => {
 };
 
 describe("reproducibility", () => {
-  it.each(readDescriptors(POLICIES).map((d) => [d.id, d] as const))("when %s is generated from its descriptor, then it has the descriptor's count and sha256", (_id, d) => {
+  it.each(readDescriptors(POLICIES).map((d) => [d.id, d] as const))("when %s is generated from its descriptor, then it has the descriptor's count and sha256", async (_id, d) => {
     const hash = createHash("sha256");
     let n = 0;
-    for (const r of generateRequests(d)) {
+    for (const r of await generateRequests(d)) {
       hash.update(`${JSON.stringify(r)}\n`);
       n++;
     }

@@ -1,9 +1,9 @@
 /**
  * Synthetic ICE Treatment Authorization Requests, October 2006 – March 2009, calibrated to seed 000
- * (domain.md §1d and §5): 110,538 TARs (about 850 a week) of which, under policy `2005.1`, 8,106 (7.3%) are denied:
+ * (docs/domain.md §1d and §5): 110,538 TARs (about 850 a week) of which, under policy `2005.1`, 8,106 (7.3%) are denied:
  * 4,584 in FY2007, 2,933 in FY2008 and 589 in the first half of FY2009.
  *
- * The policy is static, so the decline has to come from the requests (domain.md, Modelling choices 2), and it comes
+ * The policy is static, so the decline has to come from the requests (docs/domain.md, Modelling choices 2), and it comes
  * from the two causes the seed gives:
  *   1. Missing Alien Numbers ("thousands of TARs were denied initially because the facility did not include the
  *      detainee's Alien Number"): a constant rate `aPre` per non-emergency TAR, concentrated at Border Patrol
@@ -30,8 +30,9 @@
  * so every period's total is its expected total rounded. Everything else (which TAR of the day, its facility,
  * category, cost, dates, the cause of a denial) is drawn from the seeded generator.
  */
-import { createRng, cumulativeRound, type Rng } from "../prng.js";
-import { DAY_MS, dayMs, isoDay } from "./calendar.js";
+import { createRng, cumulativeRound, type Rng } from "../../../engine/simulate/history/prng.js";
+import { defineGenerator } from "../../../engine/simulate/history/generator.js";
+import { DAY_MS, dayMs, isoDay } from "../../../engine/simulate/history/calendar.js";
 
 export interface Period {
   readonly name: string;
@@ -475,3 +476,14 @@ function order(tar: Record<string, unknown>): Record<string, unknown> {
 }
 
 export type { Rng };
+
+/** The module program.yaml names: the TARs, and the calibration line scripts/generate-history.ts prints. */
+export default defineGenerator<IceTarParams>({
+  defaults: ICE_TAR_DEFAULTS,
+  generate: (p, seed) => generateIceTar(p, seed),
+  describe(p) {
+    const cal = calibrateIceTar(p);
+    const expected = Object.entries(cal.expected).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ");
+    return `calibration: aPre ${cal.aPre.toFixed(5)}, aPost ${cal.aPost.toFixed(5)} (training removes ${((1 - cal.aPost / cal.aPre) * 100).toFixed(1)}%), not-covered q ${cal.q.toFixed(5)}, physician share ${p.physician.start} → ${cal.pEnd.toFixed(3)} (midpoint ${cal.physicianMidpoint}); expected denials ${expected}`;
+  },
+});

@@ -1,15 +1,16 @@
 /**
  * Synthetic IHS Contract Health Services referrals and notifications for one fiscal year (FY2009 by default).
  * INVENTED: the seeds (002, 003) give no volumes, rates or costs. The mix is chosen so that every rule of
- * `ihs-chs 2008.1` fires on a plausible share of the year (domain.md, Modelling choices 23), and so that a
+ * `ihs-chs 2008.1` fires on a plausible share of the year (docs/domain.md, Modelling choices 23), and so that a
  * simulation of the funded priority level (`fundedLevel` 3 → 4) moves money, which the fund-control report shows.
  *
  * Shape of the year: about 240 referrals a week (weekdays mostly), a Service Unit with a reservation and a CHSDA;
  * most patients are eligible tribal members; about one referral in five is an emergency, one in five acute; the
  * rest routine. Every share below is a plain number in `IHS_CHS_DEFAULTS` so it can be read and changed.
  */
-import { createRng, cumulativeRound } from "../prng.js";
-import { DAY_MS, dayMs, isoDay } from "./calendar.js";
+import { createRng, cumulativeRound } from "../../../engine/simulate/history/prng.js";
+import { defineGenerator } from "../../../engine/simulate/history/generator.js";
+import { DAY_MS, dayMs, isoDay } from "../../../engine/simulate/history/calendar.js";
 
 export interface IhsChsParams {
   readonly total: number;
@@ -257,3 +258,6 @@ export function* generateIhsChs(params: IhsChsParams = IHS_CHS_DEFAULTS, seed = 
     }
   }
 }
+
+/** The module program.yaml names. */
+export default defineGenerator<IhsChsParams>({ defaults: IHS_CHS_DEFAULTS, generate: (p, seed) => generateIhsChs(p, seed) });

@@ -1,14 +1,15 @@
 /**
  * Synthetic US Marshals Service prisoner medical claims for one fiscal year (FY2003 by default), in the order the
  * re-pricing contractor received them. INVENTED: seed 001 gives no volume, savings or invalid-claim rate
- * (domain.md §4, "The seed gives no volume"). The mix exercises every rule of `usms-claim 2000.1`: claims without a
+ * (docs/domain.md §4, "The seed gives no volume"). The mix exercises every rule of `usms-claim 2000.1`: claims without a
  * transmittal sheet, on improper forms, incomplete, with no Medicare or Medicaid rate, duplicates of claims already
  * accepted, and corrected resubmissions of invalid claims (which are not duplicates).
  *
  * Districts send weekly batches (one transmittal sheet each); the contractor stamps them 2–7 days later.
  */
-import { createRng } from "../prng.js";
-import { DAY_MS, dayMs, isoDay } from "./calendar.js";
+import { createRng } from "../../../engine/simulate/history/prng.js";
+import { defineGenerator } from "../../../engine/simulate/history/generator.js";
+import { DAY_MS, dayMs, isoDay } from "../../../engine/simulate/history/calendar.js";
 
 export interface UsmsClaimParams {
   readonly from: string;
@@ -173,3 +174,6 @@ export function* generateUsmsClaims(params: UsmsClaimParams = USMS_CLAIM_DEFAULT
   claimsOut.sort((a, b) => a.at - b.at);
   for (const c of claimsOut) yield c.claim;
 }
+
+/** The module program.yaml names. */
+export default defineGenerator<UsmsClaimParams>({ defaults: USMS_CLAIM_DEFAULTS, generate: (p, seed) => generateUsmsClaims(p, seed) });
