@@ -4,7 +4,7 @@
  */
 import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
-import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from "yaml";
+import { isAlias, isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from "yaml";
 import { suggest, type DiagnosticSink, type Span } from "./diagnostics.js";
 import { envelopeSchema } from "./envelope-schema.js";
 import { limits } from "./limits.js";
@@ -119,6 +119,7 @@ export function readEnvelope(text: string, sink: DiagnosticSink): EnvelopeResult
       }
     }
   }
+  if (reportUnknownAnchors(doc, sink)) return { spans, bodyStart: fences.bodyStart };
   let value: unknown;
   try {
     // A YAML alias is a reference: ten levels of ten aliases (the "billion laughs") expand to 10^10 nodes.
@@ -144,6 +145,33 @@ export function readEnvelope(text: string, sink: DiagnosticSink): EnvelopeResult
   }
   if (!checkParameterValues(doc, value as { parameters?: Record<string, { value: unknown }> }, sink)) return { spans, bodyStart: fences.bodyStart };
   return { envelope: value as unknown as Envelope, spans, bodyStart: fences.bodyStart };
+}
+
+/**
+ * Reports each alias (`*name`) with no anchor (`&name`) before it; true when there was one. The yaml package would
+ * throw on it inside toJS as it does on too many aliases, so it is told apart here, in one pass in document order
+ * (the package's own `Alias.resolve` walks the whole document once per alias).
+ */
+function reportUnknownAnchors(doc: Document, sink: DiagnosticSink): boolean {
+  const anchors = new Set<string>();
+  let found = false;
+  visit(doc, {
+    Node(_key, node) {
+      if (isAlias(node)) {
+        if (anchors.has(node.source)) return;
+        found = true;
+        const start = node.range?.[0] ?? 0;
+        const end = Math.max(node.range?.[1] ?? 0, start + 1);
+        sink.error(
+          "envelope/unknown-anchor",
+          { start, end },
+          `\`*${node.source}\` repeats an anchor \`&${node.source}\` that is not defined above it`,
+          `mark the value \`*${node.source}\` repeats with \`&${node.source}\` on a line above it (check the spelling of both), or write the value out in full`,
+        );
+      } else if (node.anchor) anchors.add(node.anchor);
+    },
+  });
+  return found;
 }
 
 function yamlMessage(m: string): string {
