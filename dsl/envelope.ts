@@ -137,8 +137,13 @@ export function readEnvelope(text: string, sink: DiagnosticSink): EnvelopeResult
     return { spans, bodyStart: fences.bodyStart };
   }
   if (!validateEnvelope(value)) {
+    // Two errors can read the same (table values that are neither a list nor a map fail both oneOf branches).
+    const said = new Set<string>();
     for (const err of dedupeErrors(validateEnvelope.errors ?? [])) {
       const { span, message, help } = describeSchemaError(doc, err);
+      const key = `${span.start}:${span.end}:${message}`;
+      if (said.has(key)) continue;
+      said.add(key);
       sink.error("envelope/schema", span, message, help);
     }
     return { spans, bodyStart: fences.bodyStart };

@@ -13,6 +13,6 @@ export const modules = {
   // test/engine/codegen.test.ts holds the generator to json-rules-engine in all its shapes in seconds; the shipped
   // policies' cases (test/policies.test.ts) and the 1,000-rule indexing tests take minutes a mutant on 2 cores.
   codegen: { mutate: ["engine/codegen.ts"], tests: ["test/engine/codegen.test.ts", "test/dsl/semantics.test.ts", "test/dsl/extends.test.ts", "test/engine/lib.test.ts"] },
-  envelope: { mutate: ["dsl/envelope.ts"], tests: [...dslTests, "test/dsl/catalogue.test.ts"] },
+  envelope: { mutate: ["dsl/envelope.ts"], tests: ["test/dsl/envelope.test.ts", ...dslTests, "test/dsl/catalogue.test.ts"] },
   format: { mutate: ["dsl/format.ts"], tests: ["test/dsl/format.test.ts"], skipTests: "precept fmt --check" },
 };
