@@ -123,6 +123,7 @@ describe("the generated evaluators decide as json-rules-engine", () => {
       `rule k-ab\n  when kind in ["a", "b", "a"] and flag = true\n  then approve code k-ab ${cite}`,
       `rule k-proto\n  when kind = "__proto__"\n  then deny code k-proto ${cite}`,
       `rule k-one\n  when kind = "1" and not (flag = true)\n  then pend code k-one ${cite}`,
+      `rule k-same\n  when kind = p.r.s and amount != 7\n  then deny code k-same ${cite}`,
       `rule l-1\n  when level = 1\n  then approve code l-1 ${cite}`,
       `rule l-2\n  when level in [1, 2] and kind = "c"\n  then deny code l-2 ${cite}`,
       `rule l-0\n  when level = 0 and doubled < 10\n  then pend code l-0 ${cite}`,
@@ -155,6 +156,8 @@ describe("the generated evaluators decide as json-rules-engine", () => {
       ...product({ kind: ["a", "b", "toString"], amount: [undefined, -1, 0, 4, 5, 7.5, 10, 20, 101, "5", null], flag: [true, false] }),
       ...product({ kind: ["c"], level: [0, 1, 2], amount: [undefined, 2, 4.9, 5, 30] }),
       ...product({ p: [undefined, null, [], "x", {}, { q: 2 }, { q: 3, r: { s: "x" } }, { q: "3", r: { s: "x" } }, { q: 1, r: { s: "x" } }, { q: 2, r: ["x"] }, { q: 2, r: null }] }),
+      // `kind = p.r.s` compares two fields: not a guard (a Map lookup cannot hold the other field's value).
+      ...product({ kind: ["a", "x", undefined], p: [{ r: { s: "a" } }, { r: { s: "x" } }, { r: {} }], amount: [7, 8] }),
       Object.create({ kind: "a", level: 1 }),
       { p: Object.create({ q: 5, r: { s: "x" } }) },
       { p: { q: 5, r: Object.create({ s: "x" }) } },
@@ -301,4 +304,18 @@ describe("slot mode", () => {
     }
     expect(plain.explain({ amount: 1 }, { today }).trace).toHaveLength(1100);
   }, 120_000);
+
+  it("chunks more than a thousand attributes, which still see the outcome", () => {
+    const attrs = Array.from({ length: 1001 }, (_, i) => `attribute a${i} = outcome`).join("\n");
+    const policy = compile(`rule r\n  when amount > 1\n  then deny code r ${cite}\n\n${attrs}`);
+    const slots = generateEvaluator(policy, {}, { slots: true });
+    expect(slots.source).toMatch(/^function s\d+\(req, F, V, fired, attrs, outcome\) \{$/m);
+    for (const [amount, outcome] of [[2, "deny"], [0, "approve"]] as const) {
+      for (const fn of [slots.run, slots.explain, generateEvaluator(policy, {}).run]) {
+        const d = fn({ amount }, { today });
+        expect(Object.keys(d.attributes)).toHaveLength(1001);
+        expect(new Set(Object.values(d.attributes))).toEqual(new Set([outcome]));
+      }
+    }
+  });
 });
