@@ -310,7 +310,8 @@ function describeSchemaError(doc: Document, err: ErrorObject): { span: Span; mes
       const near = suggest(extra, known);
       return {
         span,
-        message: `${where} has an entry \`${extra}\` that Precept does not know`,
+        // As written: `000` is the key 0 to the schema.
+        message: `${where} has an entry \`${rest}\` that Precept does not know`,
         help: near ? `did you mean \`${near}\`?` : `the entries allowed here are ${known.map((k) => `\`${k}\``).join(", ")}`,
       };
     }

@@ -25,6 +25,8 @@ const withBase = (...lines: string[]): string[] => [...base, ...lines];
 const rows: readonly Row[] = [
   ["a header that is a list", ["- a", "- b"], [["envelope/schema 1:1-1:4", "the header between the `---` lines must be a list of `name: value` lines"]]],
   ["no title", base.slice(0, 3), [["envelope/schema 1:1-1:4", "the header has no `title`", "add a line `title: …` that names this version in a few words"]]],
+  ["no version", [base[0]!, ...base.slice(2)], [["envelope/schema 1:1-1:4", "the header has no `version`", 'add a line `version: "2010.1"` (in quotes) to the header']]],
+  ["no effective date", [...base.slice(0, 2), base[3]!], [["envelope/schema 1:1-1:4", "the header has no `effective`", "add a line `effective: 2010-01-01`, the first day this version is in force"]]],
   ["no program", base.slice(1), [["envelope/schema 1:1-1:4", "the header has no `program`", "add a line `program: ice-tar` (your program's id) to the header"]]],
   [
     "a parameter without its value",
@@ -57,6 +59,16 @@ const rows: readonly Row[] = [
     "a comma that does not cut an amount",
     withBase("parameters:", "  cap: { value: abc,500 }"),
     [["envelope/schema 7:21-7:24", "parameter `cap` has an entry `500` that Precept does not know", "the entries allowed here are `value`, `description`, `cite`"]],
+  ],
+  [
+    "a version without quotes that reads as another number",
+    ["program: demo", "version: 2005.10", "effective: 2000-01-01", "title: t"],
+    [["envelope/schema 3:10-3:17", "the version `2005.10` must be in quotes", 'write `version: "2005.1"`: without quotes the header reads 2005.1 as a number and 2005.10 as 2005.1']],
+  ],
+  [
+    "a comma after something that is not an amount",
+    withBase("parameters:", "  cap: { value: 5x,000 }"),
+    [["envelope/schema 7:20-7:23", "parameter `cap` has an entry `000` that Precept does not know", "the entries allowed here are `value`, `description`, `cite`"]],
   ],
   ["a version without quotes", ["program: demo", "version: 2005.1", "effective: 2000-01-01", "title: t"], [["envelope/schema 3:10-3:16", "the version `2005.1` must be in quotes", 'write `version: "2005.1"`: without quotes the header reads 2005.1 as a number and 2005.10 as 2005.1']]],
   [
@@ -142,7 +154,10 @@ const rows: readonly Row[] = [
 describe("envelope diagnostics", () => {
   it.each(rows)("%s", (_what, header, want) => {
     const text = `---\n${header.join("\n")}\n---\nrule r\n  then x\n`;
-    const { got } = read(text);
+    const { got, result } = read(text);
+    // The body starts after the closing fence whatever the header says, and a broken header gives no envelope.
+    expect(result.bodyStart).toBe(text.indexOf("rule r"));
+    expect(result.envelope === undefined).toBe(want.length > 0);
     const expected = want.map(([where, message, help]) => [where, message, help ?? catalogue[where.split(" ")[0] as keyof typeof catalogue].help] as const);
     // An unknown key is reported with the list of every key the header allows: compare the start only.
     expect(got.map(([w, m, h]) => [w, m, h?.startsWith("the entries allowed here are `program`") ? "(the header's keys)" : h])).toEqual(expected);
