@@ -70,6 +70,16 @@ const rows: readonly Row[] = [
     withBase("parameters:", "  cap: { value: 5x,000 }"),
     [["envelope/schema 7:20-7:23", "parameter `cap` has an entry `000` that Precept does not know", "the entries allowed here are `value`, `description`, `cite`"]],
   ],
+  [
+    "a comma after an amount with letters before it",
+    withBase("parameters:", "  cap: { value: x5,000 }"),
+    [["envelope/schema 7:20-7:23", "parameter `cap` has an entry `000` that Precept does not know", "the entries allowed here are `value`, `description`, `cite`"]],
+  ],
+  [
+    "a list as a parameter's name",
+    withBase("parameters:", "  ? [a, b]", "  : { value: 1 }"),
+    [["envelope/schema 6:1-6:11", "`[ a, b ]` cannot be used as a name in `parameters`", "a name is letters, digits and `_`, starting with a letter, with no spaces or hyphens (e.g. `costThreshold`)"]],
+  ],
   ["a version without quotes", ["program: demo", "version: 2005.1", "effective: 2000-01-01", "title: t"], [["envelope/schema 3:10-3:16", "the version `2005.1` must be in quotes", 'write `version: "2005.1"`: without quotes the header reads 2005.1 as a number and 2005.10 as 2005.1']]],
   [
     "parameters that are not a map",
@@ -189,6 +199,12 @@ describe("envelope diagnostics", () => {
     expect([...result.spans.parameters.keys()]).toEqual(["cap"]);
     expect([...result.spans.tables.keys()]).toEqual(["codes"]);
     expect(text.slice(result.bodyStart)).toBe("rule r\n");
+  });
+
+  it("names in the span maps only the parameters and tables written as plain names", () => {
+    const { result } = read(`---\n${withBase("parameters:", "  ? [a]", "  : { value: 1 }", "  cap: { value: 2 }", "tables:", "  ? { x: 1 }", "  : { values: [a] }").join("\n")}\n---\n`);
+    expect([...result.spans.parameters.keys()]).toEqual(["cap"]);
+    expect([...result.spans.tables.keys()]).toEqual([]);
   });
 
   it("reads Windows line ends and a header that runs to the end of the file", () => {
