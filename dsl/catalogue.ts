@@ -39,6 +39,12 @@ export const catalogue = {
     help: "Write the number alone, without `$`, commas or `%`: `value: 5000` rather than `value: $5,000`, and `value: 0.15` rather than `value: 15%`.",
     example: "value: $5,000",
   },
+  "envelope/unknown-anchor": {
+    severity: "error",
+    summary: "The header repeats a value by its anchor (`*name`), but no value above it is marked with that anchor (`&name`).",
+    help: "Mark the value once with `&name` on a line above the one that repeats it with `*name` (check the spelling of both), or write the value out in full.",
+    example: "x-ages: *ages",
+  },
   "envelope/no-schema": {
     severity: "error",
     summary: "The header does not say which request form the rules read.",
@@ -230,8 +236,8 @@ export const catalogue = {
   },
   "limit/yaml-aliases": {
     severity: "error",
-    summary: "The header repeats anchors (`*name`) so often, or names one that is not defined, that it cannot be read safely.",
-    help: "Write the values out in full instead of repeating an anchor (`*name`), and define each anchor (`&name`) before it is used.",
+    summary: "The header repeats anchors (`*name`) so often that it cannot be read safely.",
+    help: "Write the values out in full instead of repeating an anchor (`*name`).",
   },
   "limit/yaml-depth": {
     severity: "error",

@@ -4,7 +4,7 @@
  */
 import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
-import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from "yaml";
+import { isAlias, isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from "yaml";
 import { suggest, type DiagnosticSink, type Span } from "./diagnostics.js";
 import { envelopeSchema } from "./envelope-schema.js";
 import { limits } from "./limits.js";
@@ -119,6 +119,7 @@ export function readEnvelope(text: string, sink: DiagnosticSink): EnvelopeResult
       }
     }
   }
+  if (reportUnknownAnchors(doc, sink)) return { spans, bodyStart: fences.bodyStart };
   let value: unknown;
   try {
     // A YAML alias is a reference: ten levels of ten aliases (the "billion laughs") expand to 10^10 nodes.
@@ -136,14 +137,46 @@ export function readEnvelope(text: string, sink: DiagnosticSink): EnvelopeResult
     return { spans, bodyStart: fences.bodyStart };
   }
   if (!validateEnvelope(value)) {
+    // Two errors can read the same (table values that are neither a list nor a map fail both oneOf branches).
+    const said = new Set<string>();
     for (const err of dedupeErrors(validateEnvelope.errors ?? [])) {
       const { span, message, help } = describeSchemaError(doc, err);
+      const key = `${span.start}:${span.end}:${message}`;
+      if (said.has(key)) continue;
+      said.add(key);
       sink.error("envelope/schema", span, message, help);
     }
     return { spans, bodyStart: fences.bodyStart };
   }
   if (!checkParameterValues(doc, value as { parameters?: Record<string, { value: unknown }> }, sink)) return { spans, bodyStart: fences.bodyStart };
   return { envelope: value as unknown as Envelope, spans, bodyStart: fences.bodyStart };
+}
+
+/**
+ * Reports each alias (`*name`) with no anchor (`&name`) before it; true when there was one. The yaml package would
+ * throw on it inside toJS as it does on too many aliases, so it is told apart here, in one pass in document order
+ * (the package's own `Alias.resolve` walks the whole document once per alias).
+ */
+function reportUnknownAnchors(doc: Document, sink: DiagnosticSink): boolean {
+  const anchors = new Set<string>();
+  let found = false;
+  visit(doc, {
+    Node(_key, node) {
+      if (isAlias(node)) {
+        if (anchors.has(node.source)) return;
+        found = true;
+        const start = node.range?.[0] ?? 0;
+        const end = Math.max(node.range?.[1] ?? 0, start + 1);
+        sink.error(
+          "envelope/unknown-anchor",
+          { start, end },
+          `\`*${node.source}\` repeats an anchor \`&${node.source}\` that is not defined above it`,
+          `mark the value \`*${node.source}\` repeats with \`&${node.source}\` on a line above it (check the spelling of both), or write the value out in full`,
+        );
+      } else if (node.anchor) anchors.add(node.anchor);
+    },
+  });
+  return found;
 }
 
 function yamlMessage(m: string): string {
@@ -277,7 +310,8 @@ function describeSchemaError(doc: Document, err: ErrorObject): { span: Span; mes
       const near = suggest(extra, known);
       return {
         span,
-        message: `${where} has an entry \`${extra}\` that Precept does not know`,
+        // As written: `000` is the key 0 to the schema.
+        message: `${where} has an entry \`${rest}\` that Precept does not know`,
         help: near ? `did you mean \`${near}\`?` : `the entries allowed here are ${known.map((k) => `\`${k}\``).join(", ")}`,
       };
     }

@@ -1,7 +1,8 @@
 /**
  * `npm run mutation -- [MODULE…]`: Stryker over each module named (all when none), one after the other, each with
  * only its own test files and in incremental mode (reports/mutation/<module>.incremental.json), then the score of
- * each. Not in CI. Modules: scripts/mutation-modules.mjs.
+ * each. Not in CI. Modules: scripts/mutation-modules.mjs. MUTATION_SAMPLE=N mutates every Nth line only (see
+ * stryker.config.mjs).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -19,15 +20,18 @@ for (const name of todo) {
     stdio: "inherit",
     env: { ...process.env, MUTATION_MODULE: name },
   });
-  const report = `reports/mutation/${name}.json`;
+  const sample = Number(process.env["MUTATION_SAMPLE"] ?? "0");
+  const report = `reports/mutation/${name}${sample > 1 ? `.sample${sample}` : ""}.json`;
   if (run.status !== 0 || !existsSync(report)) {
     scores.push(`${name}: stryker failed (exit ${run.status})`);
     continue;
   }
   const files = (JSON.parse(readFileSync(report, "utf8")) as { files: Record<string, { mutants: { status: string }[] }> }).files;
   const count = (s: string[]): number => Object.values(files).flatMap((f) => f.mutants).filter((x) => s.includes(x.status)).length;
-  const killed = count(["Killed", "Timeout"]);
-  const survived = count(["Survived", "NoCoverage"]);
-  scores.push(`${name}: ${((100 * killed) / Math.max(1, killed + survived)).toFixed(1)}% (${killed} killed, ${survived} survived or not covered)`);
+  const [killed, timeout, survived, noCoverage] = ["Killed", "Timeout", "Survived", "NoCoverage"].map((s) => count([s]));
+  const score = (100 * (killed! + timeout!)) / Math.max(1, killed! + timeout! + survived! + noCoverage!);
+  scores.push(
+    `${name}${sample > 1 ? ` (every ${sample}th line)` : ""}: ${score.toFixed(1)}% (${killed} killed, ${timeout} timed out, ${survived} survived, ${noCoverage} not covered)`,
+  );
 }
 console.log(`\nmutation scores\n  ${scores.join("\n  ")}`);

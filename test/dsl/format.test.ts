@@ -190,6 +190,54 @@ otherwise pend
   });
 });
 
+/** [what, body in, body out]: one layout rule each, under a small valid header. */
+const layoutRows: readonly (readonly [what: string, input: string, want: string])[] = [
+  ["a minus sign keeps to its operand, a subtraction gets spaces", "let a = - b\nlet c = b -  - b\nlet d = 3 -1\nlet e = [1 , - 2]\nlet f = (- b) * 2\nlet g = min( - b, b)-1\n", "let a = -b\nlet c = b - -b\nlet d = 3 - 1\nlet e = [1, -2]\nlet f = (-b) * 2\nlet g = min(-b, b) - 1\n"],
+  ["a minus after a string, true, a bracket or a parenthesis is a subtraction", 'let a = "x" -1\nlet b = true -1\nlet c = [1] -1\nlet d = (1) -1\nlet e = false -1\n', 'let a = "x" - 1\nlet b = true - 1\nlet c = [1] - 1\nlet d = (1) - 1\nlet e = false - 1\n'],
+  ["no space inside brackets, before a call's ( or a lookup's [, or before a comma", 'let a = min ( b , c )\nlet p = prices [ k ]\nlet l = x in [ "a" , "b" ]\nlet n = not ( b )\n', 'let a = min(b, c)\nlet p = prices[k]\nlet l = x in ["a", "b"]\nlet n = not (b)\n'],
+  ["a trailing comment gets two spaces and loses its trailing blanks", "let a = 1   # why   \nlet b = 2\t# tab\r\n", "let a = 1  # why\nlet b = 2  # tab\n"],
+  [
+    "a comment on its own line is indented like what follows it",
+    'rule r\n# before when\nwhen a = 1\n        # inside the condition\n   and b = 2\nthen\n  # before a declaration\nlet x = 1\n     # at the end\n',
+    "rule r\n  # before when\n  when a = 1\n    # inside the condition\n    and b = 2\n  then\n# before a declaration\nlet x = 1\n# at the end\n",
+  ],
+  ["a comment line inside a let continues it", "let a = b\n# why c\n  or c\n", "let a = b\n  # why c\n  or c\n"],
+  ["blank lines: several become one, none inside a declaration, none at the end", "let a = 1\n\n\n\nlet b = 1\nrule r\n\n  when a = 1\n\n  then\n\n\n", "let a = 1\n\nlet b = 1\nrule r\n  when a = 1\n  then\n"],
+  ["a blank line before a comment block is kept, and a blank line right after the header", "\n\nlet a = 1\n\n\n# block\n# of two\nlet b = 2\n", "\nlet a = 1\n\n# block\n# of two\nlet b = 2\n"],
+  ["a blank line inside a rule before a comment goes", "rule r\n  when a = 1\n\n  # note\n  then\n", "rule r\n  when a = 1\n  # note\n  then\n"],
+  ["a line break next to and/or is kept, any other one goes", "rule r\n  when a =\n 1 or\n b = 2\n      and c = 3\n  then\n", "rule r\n  when a = 1 or\n    b = 2\n    and c = 3\n  then\n"],
+  ["a let's and/or continuation is indented two spaces", "let a = b\n          and c\n", "let a = b\n  and c\n"],
+  ["remove rule stays on one line", "remove   rule r1\nremove rule\n  r2\n", "remove rule r1\nremove rule r2\n"],
+  ["an attribute's when stays on its line", 'attribute x = 1    when outcome = "a"\n', 'attribute x = 1 when outcome = "a"\n'],
+  ["otherwise spreads its clauses", 'otherwise deny code c reason "r" cite "x"\n', 'otherwise deny\n  code c\n  reason "r"\n  cite "x"\n'],
+  ["a comment line between otherwise's clauses is indented like them", 'otherwise deny code c\n# why\nreason "r" cite "x"\n', 'otherwise deny\n  code c\n  # why\n  reason "r"\n  cite "x"\n'],
+  ["code after a comment starts a new line, even inside brackets", "let a = [1, # one\n 2]\nlet b = min(1,\n# two\n2)\n", "let a = [1,  # one\n  2]\nlet b = min(1,\n  # two\n  2)\n"],
+  ["a first body line of spaces counts as the blank line after the header", "  \nlet a = 1\n", "\nlet a = 1\n"],
+  ["Windows line ends become line feeds", "let a = 1\r\nlet b = 2\r\n", "let a = 1\nlet b = 2\n"],
+  ["an empty body stays empty", "\n\n   \n", ""],
+  ["a body of one comment", "   # only this", "# only this\n"],
+];
+
+describe("precept fmt, rule by rule", () => {
+  const header = '---\nprogram: demo\nversion: "1"\neffective: 2000-01-01\ntitle: layout\n---\n';
+  it.each(layoutRows)("%s", (_what, input, want) => {
+    const r = formatPolicy(header + input);
+    expect(r.errors).toEqual([]);
+    expect(r.text).toBe(header + want);
+    expect(r.changed).toBe(input !== want);
+    expect(formatPolicy(r.text)).toEqual({ text: r.text, changed: false, errors: [] });
+  });
+
+  it("formats a policy whose only errors are not syntax errors, and refuses broken YAML or a missing header", () => {
+    expect(formatPolicy(`${header}let a = nosuchfield  +1\n`).text).toBe(`${header}let a = nosuchfield + 1\n`);
+    const yaml = '---\nprogram: [demo\n---\nlet a  = 1\n';
+    expect(formatPolicy(yaml)).toMatchObject({ text: yaml, changed: false });
+    expect(formatPolicy(yaml).errors.map((d) => d.code)).toEqual(["envelope/yaml"]);
+    expect(formatPolicy("let a  = 1\n").errors.map((d) => d.code)).toEqual(["envelope/missing"]);
+    expect(formatPolicy(`${header}let a = (1\n`).errors.map((d) => d.code)).toEqual(["syntax/unclosed-delimiter"]);
+  });
+});
+
 /**
  * The body with its layout spoiled but its lines kept: spaces between tokens multiplied, operators and brackets
  * packed tight, indentation changed, and clause lines joined onto the line above (which the formatter must split
