@@ -148,7 +148,7 @@ describe("ihs-chs diffs through the federal calendar", () => {
     expect(r.transitions).toEqual([]);
     expect(r.attributes.map((a) => a.what)).toEqual(["responseDue"]);
     for (const g of r.attributes[0]!.regions) {
-      const [a, b] = g.example.decisions.map((x) => x.attributes["responseDue"]);
+      const [a, b] = [g.example.old, g.example.new].map((x) => x.attributes["responseDue"]);
       expect(a).not.toBe(b);
     }
   }, 120_000);
