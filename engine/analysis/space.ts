@@ -67,6 +67,12 @@ export class Space {
   private readonly uidx = new Map<string, number>([["", 0]]);
   /** Always asserted: schema bounds and definitions of auxiliary variables. */
   readonly axioms: B[] = [];
+  /**
+   * Definitions asserted only where a question needs them (session.ts): the year of a day, which the federal
+   * calendar reads. Without them the year is free, which only widens what the solver may claim (an `unsat` stays
+   * a proof); every model is completed with them before it becomes a witness.
+   */
+  readonly lazy: B[] = [];
   /** Tried first, dropped if they make a query unsatisfiable: whole cents, dates in 1900..2100, UTC date-times. */
   readonly nice: B[] = [];
   readonly fields = new Map<string, Field>();
@@ -160,7 +166,7 @@ export class Space {
     const leap = z.If(isLeap(z, y), 1, 0) as A;
     const start = newYearDay(y);
     const doy = day.sub(start);
-    this.axioms.push(z.Implies(z.And(day.ge(from), day.le(MAX_DAY)), z.And(y.ge(100), y.le(9999), doy.ge(0), doy.lt(leap.add(365)))));
+    this.lazy.push(z.Implies(z.And(day.ge(from), day.le(MAX_DAY)), z.And(y.ge(100), y.le(9999), doy.ge(0), doy.lt(leap.add(365)))));
     const t = { y, doy, wd: weekDay(day), leap };
     this.yearByDay.set(key, t);
     return t;

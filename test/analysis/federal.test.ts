@@ -56,7 +56,10 @@ async function setup(p: CompiledPolicy) {
   const z = await z3();
   const space = new Space(z, p.requestSchema);
   const enc = encodePolicy(space, p);
-  return { z, space, enc, session: new Session(space) };
+  const session = new Session(space);
+  // Questions about the date itself: with the year's definition (Space.lazy) in every query.
+  session.lazy = true;
+  return { z, space, enc, session };
 }
 
 describe("addWorkdays(d, 5, \"us-federal\") through z3", () => {
@@ -101,8 +104,9 @@ describe("addWorkdays(d, 5, \"us-federal\") through z3", () => {
     expect((await session.find([...at, v.def], false)).status).toBe("unsat");
   });
 
-  it("free witnesses on both sides of the rule are proven", async () => {
+  it("free witnesses on both sides of the rule are proven, also when the year is only completed afterwards", async () => {
     const { z, space, enc, session } = await setup(p);
+    session.lazy = false;
     for (const side of [enc.fired[0]!, z.Not(enc.fired[0]!)]) {
       const found = await session.find([side]);
       expect(found.status).toBe("sat");
@@ -146,8 +150,8 @@ describe("ihs-chs diffs through the federal calendar", () => {
     expect(r.failures).toEqual([]);
     expect(r.unknown).toEqual([]);
     expect(r.transitions).toEqual([]);
-    expect(r.attributes.map((a) => a.what)).toEqual(["responseDue"]);
-    for (const g of r.attributes[0]!.regions) {
+    expect([...new Set(r.attributes.map((a) => a.what))]).toEqual(["responseDue"]);
+    for (const g of r.attributes.flatMap((a) => a.regions)) {
       const [a, b] = [g.example.old, g.example.new].map((x) => x.attributes["responseDue"]);
       expect(a).not.toBe(b);
     }
