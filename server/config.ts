@@ -1,5 +1,6 @@
 /** Server configuration from the environment, with the defaults of the README. */
 import { resolve } from "node:path";
+import { readAnalysisBudget, type AnalysisBudget } from "./analysis-pool.js";
 import { readCompileBudget, type CompileBudget } from "./compile-budget.js";
 
 export interface ServerConfig {
@@ -26,6 +27,8 @@ export interface ServerConfig {
   logLevel: string;
   /** Time, memory, threads and queue of the compile worker pool (compile-budget.ts). */
   compile: CompileBudget;
+  /** Time, threads and queue of the solver's worker pool (analysis-pool.ts). */
+  analysis: AnalysisBudget;
 }
 
 /** `1mb`, `512kb`, `50MB`, `1048576` → bytes. */
@@ -61,5 +64,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     shutdownGraceMs: int(env.PRECEPT_SHUTDOWN_GRACE_MS, 10_000, "PRECEPT_SHUTDOWN_GRACE_MS"),
     logLevel: env.LOG_LEVEL || "info",
     compile: readCompileBudget(env),
+    analysis: readAnalysisBudget(env),
   };
 }

@@ -2,6 +2,7 @@
  * Everything the routes use, opened in order: store → shipped policies → registry → duplicate index.
  * main.ts and the tests build the server the same way, through `openServices` and `createApp`.
  */
+import { closeAnalysisPool } from "./analysis-pool.js";
 import { existsSync } from "node:fs";
 import type { PolicyHost } from "../dsl/index.js";
 import { loadPolicyDir } from "../engine/policy-files.js";
@@ -144,5 +145,7 @@ export async function closeServices(s: Services, timeoutMs = 10_000): Promise<vo
   const late = (): Promise<"late"> => new Promise((r) => setTimeout(() => r("late"), Math.max(0, deadline - Date.now())).unref());
   if ((await Promise.race([s.decisions.drain(), late()])) === "late") s.log.warn("decision log not drained in time; the journal keeps what was answered");
   await Promise.race([s.registry.stop(), late()]);
+  // Solver threads hold z3's own threads: end them rather than wait for their idle timeout.
+  await Promise.race([closeAnalysisPool(s), late()]);
   await s.store.close(Math.max(500, deadline - Date.now()));
 }

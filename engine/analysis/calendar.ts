@@ -18,6 +18,14 @@ export function dayNumber(z: Z3, y: A, m: A, d: A): A {
   return era.mul(146097).add(doe).sub(719468);
 }
 
+/** Day number of 1 January of year `y` (y >= 1): the formula above with month 1 and day 1. */
+export function newYearDay(y: A): A {
+  const yy = y.sub(1);
+  const era = yy.div(400);
+  const yoe = yy.sub(era.mul(400));
+  return era.mul(146097).add(yoe.mul(365)).add(yoe.div(4)).sub(yoe.div(100)).add(306 - 719468);
+}
+
 export function isLeap(z: Z3, y: A): B {
   return z.Or(z.And(y.mod(4).eq(0), y.mod(100).neq(0)), y.mod(400).eq(0));
 }

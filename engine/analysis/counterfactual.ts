@@ -112,7 +112,7 @@ export async function counterfactuals(policy: CompiledPolicy, request: Record<st
       // Lexicographic: fewest changed fields first, then the smallest numeric and date changes.
       const opt = new z.Optimize();
       opt.set("timeout", opts.timeoutMs ?? 10_000);
-      opt.add(...space.axioms, ...space.finalize(), ...pins, enc.outcomeIs(target), ...blocked);
+      opt.add(...space.axioms, ...space.lazy, ...space.finalize(), ...pins, enc.outcomeIs(target), ...blocked);
       const flags = free.map((x) => z.If(x.changed, 1, 0) as A);
       opt.add(z.Sum(z.Int.val(0), ...flags).le(maxChanges));
       // Readable values: whole cents for changed amounts.

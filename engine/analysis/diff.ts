@@ -206,6 +206,8 @@ export async function diffPolicies(oldP: CompiledPolicy, newP: CompiledPolicy, o
   }
 
   const attributes: SameOutcomeChange[] = [];
+  // Attribute values may read the year of a day (the federal calendar): from here on its definition is asserted.
+  session.lazy = true;
   const names = [...new Set([...encOld.attributes.keys(), ...encNew.attributes.keys()])];
   for (const name of names) {
     const eq = sameValue(z, encOld.attributes.get(name) ?? { k: "undef" }, encNew.attributes.get(name) ?? { k: "undef" });

@@ -9,9 +9,10 @@
  */
 import type { CAnyCondition, CExpr, CompiledPolicy, CTopCondition, OperatorName } from "../../dsl/compiled.js";
 import { parameterValues } from "../parameters.js";
-import { DAY_MS, dayOfIso, weekDay, workdayReach } from "./calendar.js";
+import { DAY_MS, dayOfIso, isLeap, weekDay, workdayReach } from "./calendar.js";
+import { federalHoliday, federalSpan, FEDERAL_FIRST_START } from "./federal.js";
 import { renderCondition, renderExpr } from "./describe.js";
-import type { Space, Val } from "./space.js";
+import { MAX_DAY, type Space, type Val } from "./space.js";
 import type { IntNum, RatNum } from "z3-solver";
 import type { A, B, Z3 } from "./z3.js";
 
@@ -663,14 +664,51 @@ class Encoder {
 
   /**
    * addWorkdays over a named built-in calendar (engine/lib.ts `calendars`). `weekdays` is exact. `us-federal` (the
-   * holidays of 5 U.S.C. 6103 for every year, none before 1971) is not encoded: held as a list of days it made one
-   * diff of the referral policy take minutes. Its value is opaque, so an answer that depends on it is `unknown`, never a guess.
+   * holidays of 5 U.S.C. 6103 for every year from 1971) is exact too: each holiday is a rule on the year, the day of
+   * the year and the week day (federal.ts), so no list of days is needed.
    */
   private addCalendarWorkdays(a: { def: B; v: A }, nDef: B, count: number, hol: Val & { k: "str" }, where: string): Val {
     if (hol.lit === undefined) return { k: "opaque", why: `${where}: the calendar must be a constant name` };
     if (hol.lit === "weekdays") return this.unrollWorkdays(a, nDef, count, () => this.F, 3);
-    if (hol.lit === "us-federal") return { k: "opaque", why: `${where}: the us-federal holiday calendar is not encoded` };
+    if (hol.lit === "us-federal") return this.federalWorkdays(a, nDef, count, where);
     return { k: "undef" };
+  }
+
+  /**
+   * `count` working days of the federal calendar after `a`: the result is the k-th day after `a` (k up to the
+   * longest span the calendar allows, federalSpan) on which the running count of working days reaches `count`.
+   * engine/lib.ts gives no date when a day it steps over is before 1971 (the first one is 1971-01-01 from a start
+   * of 1970-12-31 or later) or past 9999. Memoized per start and count, so two versions share one term.
+   */
+  private federalWorkdays(a: { def: B; v: A }, nDef: B, count: number, where: string): Val {
+    const z = this.z;
+    if (count === 0) return { k: "date", def: z.And(a.def, nDef), v: a.v };
+    const span = federalSpan(count);
+    if (span > 300) return { k: "opaque", why: `${where}: more working days than the federal calendar is unrolled for` };
+    const key = `us-federal:${a.v.id()}:${count}`;
+    let done = this.space.memo.get(key) as { r: A; ok: B } | undefined;
+    if (!done) {
+      const first = FEDERAL_FIRST_START;
+      const { y, doy, wd, leap } = this.space.yearOf(a.v, first);
+      const len = leap.add(365);
+      const nextLeap = span > 59 ? (z.If(isLeap(z, y.add(1)), 1, 0) as A) : z.Int.val(0);
+      let c: A = z.Int.val(0);
+      const reached: B[] = [];
+      for (let k = 1; k <= span; k++) {
+        const r7 = k % 7;
+        const wdk = z.If(wd.add(r7).ge(7), wd.add(r7 - 7), wd.add(r7)) as A;
+        const at = doy.add(k);
+        const holiday = z.If(at.lt(len), federalHoliday(z, y, at, wdk, leap), federalHoliday(z, y.add(1), at.sub(len), wdk, nextLeap, span - 1)) as B;
+        const work = z.And(wdk.neq(0), wdk.neq(6), z.Not(holiday));
+        c = c.add(z.If(work, 1, 0) as A);
+        reached.push(k >= count ? z.And(work, c.eq(count)) : this.F);
+      }
+      let r: A = a.v.add(span + 1);
+      for (let k = span; k >= count; k--) r = z.If(reached[k - 1]!, a.v.add(k), r) as A;
+      done = { r, ok: z.And(a.v.ge(first), r.le(MAX_DAY)) };
+      this.space.memo.set(key, done);
+    }
+    return { k: "date", def: z.And(a.def, nDef, done.ok), v: done.r };
   }
 
   /** Steps `count` working days from `a`: weekends and `isOff` days skipped, at most `reach - 1` days a step. */

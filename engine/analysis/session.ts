@@ -23,6 +23,11 @@ export class Session {
   calls = 0;
   /** Shrink unsat cores one literal at a time (z3's own core minimisation is on either way). */
   shrink = false;
+  /**
+   * Questions about values that read the lazy definitions (an attribute's date): a model found without them is
+   * completed and must still answer the question; if it does not, the question is asked again with them.
+   */
+  lazy = false;
 
   constructor(
     readonly space: Space,
@@ -44,21 +49,71 @@ export class Session {
     s.push();
     try {
       s.add(...extra);
+      if (this.lazy && this.space.lazy.length) {
+        const first = await this.findWithout(extra, nice);
+        if (first) return first;
+        s.add(...this.space.lazy);
+      }
       if (nice) {
         s.push();
         s.add(...this.space.nice);
         this.calls++;
         const r = await s.check();
-        if (r === "sat") return { status: "sat", model: s.model() };
+        if (r === "sat") return await this.complete(s.model());
         s.pop();
       }
       this.calls++;
       const r = await s.check();
-      if (r === "sat") return { status: "sat", model: s.model() };
+      if (r === "sat") return await this.complete(s.model());
       if (r === "unsat") return { status: "unsat" };
       return { status: "unknown", why: s.reasonUnknown?.() ?? "the solver gave up (time limit)" };
     } finally {
       while (s.numScopes() > 0) s.pop();
+    }
+  }
+
+  /** The staged answer of a lazy question: unsat or a completed model that still answers it; undefined: ask again. */
+  private async findWithout(extra: readonly B[], nice: boolean): Promise<Found | undefined> {
+    const s = this.solver;
+    s.push();
+    if (nice) s.add(...this.space.nice);
+    this.calls++;
+    let r = await s.check();
+    let model = r === "sat" ? s.model() : undefined;
+    s.pop();
+    if (r !== "sat" && nice) {
+      this.calls++;
+      r = await s.check();
+      model = r === "sat" ? s.model() : undefined;
+    }
+    if (r === "unsat") return { status: "unsat" };
+    if (!model) return undefined;
+    const done = await this.complete(model, true);
+    if (done.status === "sat" && extra.every((b) => evalBool(this.space, done.model, b))) return done;
+    return undefined;
+  }
+
+  /**
+   * A model of a query asked without the lazy definitions, completed with them: every other constant fixed to its
+   * value, the lazy ones (a day's year) solved for; always satisfiable, since they define a value for any input.
+   */
+  private async complete(model: Model<"main">, always = false): Promise<Found> {
+    if ((this.lazy && !always) || !this.space.lazy.length) return { status: "sat", model };
+    const s = this.solver;
+    s.push();
+    try {
+      for (const d of model.decls()) {
+        if (d.arity() !== 0 || d.name().toString().startsWith("year!")) continue;
+        const c = d.call();
+        s.add(c.eq(model.eval(c, true) as never));
+      }
+      s.add(...this.space.lazy);
+      this.calls++;
+      const r = await s.check();
+      if (r === "sat") return { status: "sat", model: s.model() };
+      return { status: "unknown", why: r === "unsat" ? "the year of a day could not be completed" : (s.reasonUnknown?.() ?? "the solver gave up (time limit)") };
+    } finally {
+      s.pop();
     }
   }
 
@@ -75,6 +130,7 @@ export class Session {
     });
     s.push();
     try {
+      // Without the lazy definitions: an implication proved with the year free holds for the true year too.
       s.add(z.Not(target));
       const track = lits.map((_l, i) => z.Bool.const(this.space.fresh(`lit${i}`)));
       lits.forEach((l, i) => s.add(z.Implies(track[i]!, l.b)));

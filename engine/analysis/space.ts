@@ -7,7 +7,7 @@
  * into a universe of the strings the policies and the schema name (index 0 is ""), any index past the universe
  * being some other string; dates are day numbers; date-times keep the date and time as written and the zone offset.
  */
-import { dayNumber, dayOfIso, validDate } from "./calendar.js";
+import { dayNumber, dayOfIso, isLeap, newYearDay, validDate, weekDay } from "./calendar.js";
 import type { A, B, Z3 } from "./z3.js";
 
 export type Val =
@@ -44,6 +44,13 @@ interface SchemaNode {
   readonly examples?: readonly unknown[];
 }
 
+export interface YearOf {
+  readonly y: A;
+  readonly doy: A;
+  readonly wd: A;
+  readonly leap: A;
+}
+
 export interface Field {
   readonly path: string;
   readonly schema: SchemaNode;
@@ -51,7 +58,7 @@ export interface Field {
 }
 
 const MIN_DAY = dayOfIso("0100-01-01")!;
-const MAX_DAY = dayOfIso("9999-12-31")!;
+export const MAX_DAY = dayOfIso("9999-12-31")!;
 const NICE_FROM = dayOfIso("1900-01-01")!;
 const NICE_TO = dayOfIso("2100-12-31")!;
 
@@ -60,6 +67,12 @@ export class Space {
   private readonly uidx = new Map<string, number>([["", 0]]);
   /** Always asserted: schema bounds and definitions of auxiliary variables. */
   readonly axioms: B[] = [];
+  /**
+   * Definitions asserted only where a question needs them (session.ts): the year of a day, which the federal
+   * calendar reads. Without them the year is free, which only widens what the solver may claim (an `unsat` stays
+   * a proof); every model is completed with them before it becomes a witness.
+   */
+  readonly lazy: B[] = [];
   /** Tried first, dropped if they make a query unsatisfiable: whole cents, dates in 1900..2100, UTC date-times. */
   readonly nice: B[] = [];
   readonly fields = new Map<string, Field>();
@@ -138,6 +151,30 @@ export class Space {
     this.ymdByDay.set(key, t);
     return t;
   }
+
+  /**
+   * The year of a day number, its 0-based day of the year, week day and leap (0 or 1): a fresh year variable tied
+   * to the day by 1 January of that year and the next, made once per term. Tied only for days in `from`..9999, so
+   * that a day outside (a date computed past the bounds) constrains nothing.
+   */
+  yearOf(day: A, from: number): YearOf {
+    const key = `${day.id()}:${from}`;
+    const known = this.yearByDay.get(key);
+    if (known) return known;
+    const z = this.z;
+    const y = z.Int.const(`${this.fresh("year")}.y`);
+    const leap = z.If(isLeap(z, y), 1, 0) as A;
+    const start = newYearDay(y);
+    const doy = day.sub(start);
+    this.lazy.push(z.Implies(z.And(day.ge(from), day.le(MAX_DAY)), z.And(y.ge(100), y.le(9999), doy.ge(0), doy.lt(leap.add(365)))));
+    const t = { y, doy, wd: weekDay(day), leap };
+    this.yearByDay.set(key, t);
+    return t;
+  }
+
+  private readonly yearByDay = new Map<string, YearOf>();
+  /** Memo of encoded calendar computations (the same start and count in two versions give one term). */
+  readonly memo = new Map<string, unknown>();
 
   private node(path: string): { node?: SchemaNode; chain: { obj: string; key: string; node: SchemaNode }[] } {
     let cur = this.schema as SchemaNode;

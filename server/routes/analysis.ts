@@ -3,15 +3,14 @@
  *   POST /v1/analysis/diff      `{ program, old, new, regionsPerTransition? }`, each side `{ version }` (published) or `{ source }` (a
  *                               draft): the verified difference (`equivalent` | `different` | `unknown`)
  *   POST /v1/analysis/analyze   `{ program, version }` or `{ source }`: findings of one version, as diagnostics
- * and, for the evaluate routes, `withCounterfactual` behind `?counterfactual=true`. One z3 context serves the
- * process, so queries run one at a time.
+ * and, for the evaluate routes, `withCounterfactual` behind `?counterfactual=true`. The solver runs on the analysis
+ * pool (analysis-pool.ts): never on the event loop, within a time budget (`unknown`, "time limit", past it; a body
+ * may ask for less with `timeLimitMs`), 503 when its queue is full.
  */
 import { Router, type Request } from "express";
 import type { CompiledPolicy } from "../../dsl/compiled.js";
 import { compileSource } from "../compile-steps.js";
-import { analyzePolicy } from "../../engine/analysis/analyze.js";
-import { counterfactuals } from "../../engine/analysis/counterfactual.js";
-import { diffPolicies } from "../../engine/analysis/diff.js";
+import { analysisPoolFor } from "../analysis-pool.js";
 import { requireRole } from "../auth.js";
 import { readJson, requireObject } from "../body.js";
 import { AppError, badRequest } from "../errors.js";
@@ -19,13 +18,14 @@ import type { Entry } from "../registry.js";
 import type { Services } from "../services.js";
 import { findVersion, queryBool, queryDate } from "./common.js";
 
-let queue: Promise<unknown> = Promise.resolve();
-
-/** Runs solver work one job at a time (the z3 context is shared). */
-function serial<T>(job: () => Promise<T>): Promise<T> {
-  const next = queue.then(job);
-  queue = next.catch(() => undefined);
-  return next;
+/** `timeLimitMs` of a body: at most the server's budget (analysis-pool.ts), which applies when it is absent. */
+function timeLimit(body: Record<string, unknown>): number | undefined {
+  const v = body.timeLimitMs;
+  if (v === undefined) return undefined;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
+    throw badRequest("invalid-body", "`timeLimitMs` must be a positive integer (milliseconds)", { errors: [{ path: "/timeLimitMs", message: "must be a positive integer" }] });
+  }
+  return v;
 }
 
 async function side(s: Services, program: string, value: unknown, at: string): Promise<CompiledPolicy> {
@@ -66,7 +66,7 @@ export function analysisRouter(s: Services): Router {
     if (limit !== undefined && (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 || limit > 20)) {
       throw badRequest("invalid-body", "`regionsPerTransition` must be an integer from 1 to 20", { errors: [{ path: "/regionsPerTransition", message: "must be an integer from 1 to 20" }] });
     }
-    const result = await serial(() => diffPolicies(oldP, newP, limit === undefined ? {} : { regionsPerTransition: limit as number }));
+    const result = await analysisPoolFor(s).diff(oldP, newP, limit === undefined ? {} : { regionsPerTransition: limit as number }, timeLimit(body));
     req.log.info({ program, old: oldP.version, new: newP.version, verdict: result.verdict, ms: result.stats.ms }, "diff analysed");
     res.json(result);
   });
@@ -74,7 +74,7 @@ export function analysisRouter(s: Services): Router {
   r.post("/v1/analysis/analyze", readers, async (req, res) => {
     const body = requireObject(await readJson(req, s.config.bodyLimit));
     const policy = await side(s, programOf(body), body, "policy");
-    const result = await serial(() => analyzePolicy(policy, typeof body.source === "string" ? { sources: { [policy.version]: body.source } } : {}));
+    const result = await analysisPoolFor(s).analyze(policy, typeof body.source === "string" ? { sources: { [policy.version]: body.source } } : {}, timeLimit(body));
     res.json(result);
   });
 
@@ -90,7 +90,9 @@ export async function withCounterfactual(s: Services, req: Request, entry: Entry
   if (!queryBool(req, "counterfactual", false) || !answer || typeof answer !== "object" || !("outcome" in answer)) return answer;
   const { actionable } = s.manifests.of(entry.compiled);
   const decisionDate = queryDate(req, "decisionDate");
-  const counterfactual = await serial(() => counterfactuals(entry.compiled, request as Record<string, unknown>, { actionable, ...(decisionDate ? { decisionDate } : {}) }));
+  const d = answer as { outcome: string; reasons?: readonly { code: string }[]; attributes?: Record<string, unknown> };
+  const decision = { outcome: d.outcome, reasons: (d.reasons ?? []).map((x) => x.code), attributes: d.attributes ?? {} };
+  const counterfactual = await analysisPoolFor(s).counterfactual(entry.compiled, request as Record<string, unknown>, { actionable, ...(decisionDate ? { decisionDate } : {}) }, decision);
   return { ...answer, counterfactual };
 }
 
@@ -99,6 +101,7 @@ export function analysisOpenApiPaths(): Record<string, unknown> {
   const json = (schema: object) => ({ "application/json": { schema } });
   const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), { $ref: `#/components/responses/E${c}` }]));
   const roles = { "x-roles": ["author", "analyst"] };
+  const timeLimitMs = { type: "integer", minimum: 1, description: "a time budget below the server's (PRECEPT_ANALYSIS_TIMEOUT_MS)" };
   const side = {
     oneOf: [
       { type: "object", required: ["version"], properties: { version: { type: "string", description: "a published version" } } },
@@ -135,15 +138,15 @@ export function analysisOpenApiPaths(): Record<string, unknown> {
     "/v1/analysis/diff": {
       post: {
         ...roles, operationId: "diffVersions", summary: "The verified difference between two versions (z3): every outcome transition with a proven example",
-        requestBody: { required: true, content: json({ type: "object", required: ["program", "old", "new"], properties: { program: { type: "string" }, old: side, new: side, regionsPerTransition: { type: "integer", minimum: 1, maximum: 20 } } }) },
-        responses: { 200: { description: "equivalent, different or unknown, with examples", content: json(diff) }, ...errors(400, 401, 403, 404, 413, 415, 422) },
+        requestBody: { required: true, content: json({ type: "object", required: ["program", "old", "new"], properties: { program: { type: "string" }, old: side, new: side, regionsPerTransition: { type: "integer", minimum: 1, maximum: 20 }, timeLimitMs } }) },
+        responses: { 200: { description: "equivalent, different or unknown (unknown with \"time limit\" past the budget), with examples", content: json(diff) }, ...errors(400, 401, 403, 404, 413, 415, 422, 503) },
       },
     },
     "/v1/analysis/analyze": {
       post: {
         ...roles, operationId: "analyzeVersion", summary: "Rules that never fire or never decide, overlaps, gaps, conditions always true or false",
-        requestBody: { required: true, content: json({ type: "object", required: ["program"], properties: { program: { type: "string" }, version: { type: "string" }, source: { type: "string" } } }) },
-        responses: { 200: { description: "the findings", content: json({ type: "object", properties: { findings: { type: "array", items: finding } } }) }, ...errors(400, 401, 403, 404, 413, 415, 422) },
+        requestBody: { required: true, content: json({ type: "object", required: ["program"], properties: { program: { type: "string" }, version: { type: "string" }, source: { type: "string" }, timeLimitMs } }) },
+        responses: { 200: { description: "the findings (past the budget: one analysis-unknown finding and `unknown`: [\"time limit: …\"])", content: json({ type: "object", properties: { findings: { type: "array", items: finding }, unknown: { type: "array", items: { type: "string" } } } }) }, ...errors(400, 401, 403, 404, 413, 415, 422, 503) },
       },
     },
   };
