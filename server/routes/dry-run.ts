@@ -110,7 +110,7 @@ export function dryRunRouter(s: Services): Router {
     }
     const decisionDate = given ?? todayUtc();
     // As live evaluation does: on a shared store, learn the key from the log first (other replicas' claims count).
-    const key = s.store.shared ? keyOf(s.manifests, entry, request) : undefined;
+    const key = s.store.shared ? keyOf(entry, request) : undefined;
     if (key !== undefined) {
       try {
         await s.accepted.refresh(program, [key]);
@@ -119,7 +119,8 @@ export function dryRunRouter(s: Services): Router {
         throw err;
       }
     }
-    const find = s.accepted.finder(program);
+    // Read only: a dry run never adds a claim to the index.
+    const claims = s.accepted.of(program);
     const lookups: Record<string, string | null> = {};
     let decision: Decision;
     try {
@@ -127,7 +128,7 @@ export function dryRunRouter(s: Services): Router {
         decisionDate,
         explain,
         findAccepted: (k) => {
-          const ref = find(k);
+          const ref = claims.find(k);
           lookups[k] = ref ?? null;
           return ref;
         },
