@@ -1,8 +1,9 @@
 /**
  * The server's HTTP API as the editor uses it (server/routes/*.ts; simulations as DESIGN.md describes them). Every
- * failure becomes an `ApiError` carrying the server's `{ error: { code, message, details } }`, and `inWords` turns
+ * failure becomes an `AppError` carrying the server's `{ error: { code, message, details } }`, and `inWords` turns
  * it into a sentence for the author.
  */
+import { AppError, type ErrorCode } from "../engine/errors.js";
 import type { ProgramManifest } from "../engine/program-manifest.js";
 import type { CompiledPolicy, Diagnostic } from "../dsl/index.js";
 import type { PolicyTestCase } from "../engine/test-cases.js";
@@ -146,16 +147,8 @@ export interface LoggedDecision {
   readonly decision: Omit<Decision, "program" | "version" | "explanation" | "fired"> & { readonly fired?: readonly string[]; readonly decisionDate?: string; readonly lookups?: Readonly<Record<string, string | null>> };
 }
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: any,
-  ) {
-    super(message);
-  }
-}
+/** The project's one error type; here it also carries the HTTP status it arrived with (0: no answer). */
+export { AppError };
 
 const KEY_STORAGE = "precept.apiKey";
 
@@ -172,7 +165,7 @@ async function call<T>(method: string, path: string, body?: unknown, key = apiKe
   try {
     res = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   } catch {
-    throw new ApiError(0, "unreachable", "the server could not be reached");
+    throw new AppError("unreachable", "the server could not be reached", undefined, 0);
   }
   const text = await res.text();
   let data: any;
@@ -183,7 +176,8 @@ async function call<T>(method: string, path: string, body?: unknown, key = apiKe
   }
   if (!res.ok) {
     const e = data?.error ?? {};
-    throw new ApiError(res.status, e.code ?? `http-${res.status}`, e.message ?? `the server answered ${res.status}`, e.details);
+    // Every error answer of the server has this body (a proxy's may not: then it is `internal`).
+    throw new AppError((e.code ?? "internal") as ErrorCode, e.message ?? `the server answered ${res.status}`, e.details, res.status);
   }
   return data as T;
 }
@@ -231,7 +225,7 @@ export const api = {
 
 /** A failure in words for the author (the server's own message is already in words). */
 export function inWords(e: unknown, doing: string): string {
-  if (!(e instanceof ApiError)) return `${doing} failed: ${e instanceof Error ? e.message : String(e)}`;
+  if (!(e instanceof AppError)) return `${doing} failed: ${e instanceof Error ? e.message : String(e)}`;
   switch (e.status) {
     case 0:
       return `${doing} failed: the server could not be reached. Check that it is running.`;

@@ -121,16 +121,16 @@ export function requireRole(auth: Auth, ...allowed: Role[]): RequestHandler {
   return (req, _res, next) => {
     if (auth.open) {
       if (isLoopback(req.socket.remoteAddress)) return next();
-      return next(new AppError(403, "loopback-only", "no API keys are configured: the server answers loopback clients only"));
+      return next(new AppError("loopback-only", "no API keys are configured: the server answers loopback clients only"));
     }
     const key = presentedKey(req);
     if (key === undefined) {
-      return next(new AppError(401, "unauthorized", "an API key is required (Authorization: Bearer KEY or x-api-key)"));
+      return next(new AppError("unauthorized", "an API key is required (Authorization: Bearer KEY or x-api-key)"));
     }
     const role = auth.roleOf(key);
-    if (role === undefined) return next(new AppError(401, "unauthorized", "the API key is not valid"));
+    if (role === undefined) return next(new AppError("unauthorized", "the API key is not valid"));
     if (allowed.length > 0 && !allowed.includes(role)) {
-      return next(new AppError(403, "forbidden", `role \`${role}\` may not do this`, { role, allowed }));
+      return next(new AppError("forbidden", `role \`${role}\` may not do this`, { role, allowed }));
     }
     next();
   };

@@ -5,7 +5,7 @@
  */
 import type { CompiledPolicy } from "../../dsl/index.js";
 import { createEvaluator } from "../../engine/index.js";
-import { ApiError, api, inWords, type ChangedRequest, type SimulationJob } from "../api.js";
+import { AppError, api, inWords, type ChangedRequest, type SimulationJob } from "../api.js";
 import { routeKey, type App } from "../app.js";
 import { baselineOption, defaultBaseline } from "../baseline.js";
 import { clear, h, say } from "../dom.js";
@@ -184,7 +184,7 @@ export function createSimulatePanel(app: App, root: HTMLElement): SimulatePanel 
       } catch (err) {
         clear(sets);
         run.disabled = true;
-        say(status, err instanceof ApiError && err.status === 501 ? "The server does not offer simulations yet." : inWords(err, "Listing request sets"), "error");
+        say(status, err instanceof AppError && err.status === 501 ? "The server does not offer simulations yet." : inWords(err, "Listing request sets"), "error");
       }
     },
   };

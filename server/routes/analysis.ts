@@ -38,9 +38,9 @@ async function side(s: Services, program: string, value: unknown, at: string): P
     // On the compile pool, as every draft compile: never on the event loop, with its size limits and budget.
     const { compiled, diagnostics } = await compileSource(s, o.source);
     if (!compiled || diagnostics.some((d) => d.severity === "error")) {
-      throw new AppError(422, "policy-invalid", `the policy in \`${at}\` does not compile`, { diagnostics });
+      throw new AppError("policy-invalid", `the policy in \`${at}\` does not compile`, { diagnostics });
     }
-    if (compiled.program !== program) throw new AppError(422, "program-mismatch", `the policy in \`${at}\` is of program \`${compiled.program}\`, not \`${program}\``);
+    if (compiled.program !== program) throw new AppError("program-mismatch", `the policy in \`${at}\` is of program \`${compiled.program}\`, not \`${program}\``);
     return compiled;
   }
   throw badRequest("invalid-body", `\`${at}\` must be \`{ version }\` or \`{ source }\``, { errors: [{ path: `/${at}`, message: "must have a version or a source" }] });

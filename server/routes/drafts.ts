@@ -61,7 +61,7 @@ export function draftsRouter(s: Services): Router {
     });
     if ("conflict" in saved) {
       const { source: _s, ...current } = saved.conflict;
-      throw new AppError(409, "draft-changed", `the draft was saved as revision ${current.revision} since revision ${String(body.revision)}`, current);
+      throw new AppError("draft-changed", `the draft was saved as revision ${current.revision} since revision ${String(body.revision)}`, current);
     }
     req.log.info({ program, name, revision: saved.revision }, "draft shared");
     const { source: _s, ...meta } = saved;

@@ -45,7 +45,7 @@ async function orUnavailable<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (err) {
-    if (isStoreUnavailable(err)) throw new AppError(503, "store-unavailable", "the store is unavailable; try again shortly", { cause: String(err) });
+    if (isStoreUnavailable(err)) throw new AppError("store-unavailable", "the store is unavailable; try again shortly", { cause: String(err) });
     throw err;
   }
 }
@@ -69,7 +69,7 @@ async function decideAndLog(s: Services, entry: Entry, request: unknown, opts: E
         await orUnavailable(s.accepted.refresh(entry.program, [key]));
         continue;
       }
-      throw new AppError(503, "log-unavailable", "the decision could not be logged, so it is not given", { cause: String(err) });
+      throw new AppError("log-unavailable", "the decision could not be logged, so it is not given", { cause: String(err) });
     }
   }
 }
@@ -118,13 +118,13 @@ async function decideChunk(
         await orUnavailable(s.accepted.refresh(entry.program, keys));
         continue;
       }
-      throw new AppError(503, "log-unavailable", "decisions could not be logged, so they are not given", { cause: String(err) });
+      throw new AppError("log-unavailable", "decisions could not be logged, so they are not given", { cause: String(err) });
     }
   }
 }
 
 function errorItem(index: number, err: unknown): { error: { code: string; message: string; details: Record<string, unknown> } } {
-  const e = err instanceof AppError ? err : new AppError(500, "internal", "internal error");
+  const e = err instanceof AppError ? err : new AppError("internal", "internal error");
   return { error: { code: e.code, message: e.message, details: { index, ...(e.details as object | undefined) } } };
 }
 

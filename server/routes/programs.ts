@@ -134,24 +134,24 @@ export function programsRouter(s: Services): Router {
     const source = sourceOf(body);
     const { compiled, diagnostics } = await compileSource(s, source);
     if (!compiled || hasErrors(diagnostics)) {
-      throw new AppError(422, "policy-invalid", "the policy does not compile", { diagnostics });
+      throw new AppError("policy-invalid", "the policy does not compile", { diagnostics });
     }
     // The version id becomes a path segment, a key and part of the publish notification (8,000 bytes at most).
     if (compiled.version.length > MAX_ID || !/^[A-Za-z0-9._+-]+$/.test(compiled.version)) {
-      throw new AppError(422, "policy-invalid", "the version id is not usable", {
+      throw new AppError("policy-invalid", "the version id is not usable", {
         diagnostics: [serverDiagnostic("server/invalid-version-id", `the version id must be 1 to ${MAX_ID} letters, digits, \`.\`, \`_\`, \`+\` or \`-\``)],
       });
     }
     // Checked before anything is stored, so a bad case leaves no version behind.
     const tests = body.tests === undefined ? undefined : casesFrom(body.tests, "/tests", compiled);
     if (compiled.program !== program) {
-      throw new AppError(422, "program-mismatch", `the envelope says program \`${compiled.program}\`, the path \`${program}\``, {
+      throw new AppError("program-mismatch", `the envelope says program \`${compiled.program}\`, the path \`${program}\``, {
         diagnostics: [serverDiagnostic("server/program-mismatch", `program \`${compiled.program}\` published under \`${program}\``)],
       });
     }
     const exists = (): AppError => {
       const have = s.registry.get(program, compiled.version);
-      return new AppError(409, "version-exists", `version \`${compiled.version}\` of \`${program}\` is already published`, {
+      return new AppError("version-exists", `version \`${compiled.version}\` of \`${program}\` is already published`, {
         program,
         version: compiled.version,
         ...(have ? { hash: have.hash } : {}),
@@ -178,12 +178,12 @@ export function programsRouter(s: Services): Router {
       throw badRequest("invalid-body", "say why the version is withdrawn", { errors: [{ path: "/reason", message: "must be a non-empty string of at most 2000 characters" }] });
     }
     if (entry.status === "withdrawn") {
-      throw new AppError(409, "version-withdrawn", `version \`${entry.version}\` of \`${entry.program}\` is already withdrawn`, { withdrawn: entry.withdrawn });
+      throw new AppError("already-withdrawn", `version \`${entry.version}\` of \`${entry.program}\` is already withdrawn`, { withdrawn: entry.withdrawn });
     }
     const info = { at: new Date().toISOString(), by: personOf(s, req, body.name), reason };
     if (!(await s.store.withdrawVersion(entry.program, entry.version, info))) {
       await s.registry.reload(entry.program, entry.version);
-      throw new AppError(409, "version-withdrawn", `version \`${entry.version}\` of \`${entry.program}\` is already withdrawn`);
+      throw new AppError("already-withdrawn", `version \`${entry.version}\` of \`${entry.program}\` is already withdrawn`);
     }
     const rec = await s.store.getVersion(entry.program, entry.version);
     const now = s.registry.replace(rec!);

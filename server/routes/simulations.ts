@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { Router, type Request } from "express";
 import { compilePolicy } from "../../dsl/index.js";
 import {
-  CSV_COLUMNS, PrepareError, profileFor, RequestSetCatalog, resolveSimulation,
+  CSV_COLUMNS, profileFor, RequestSetCatalog, resolveSimulation,
   type FundControlParams, type ImportFormat, type PolicySource, type SimulationRequest,
 } from "../../engine/simulate/index.js";
 import { csvRow } from "../../engine/simulate/changed.js";
@@ -71,11 +71,6 @@ function simulationOf(s: Services): Simulation {
   sim = { catalog, jobs, policies };
   perServices.set(s, sim);
   return sim;
-}
-
-function fromPrepare(e: unknown): never {
-  if (e instanceof PrepareError) throw new AppError(e.status, e.code, e.message, e.details);
-  throw e;
 }
 
 const str = (body: Record<string, unknown>, name: string, required = false): string | undefined => {
@@ -148,7 +143,7 @@ function importFormat(req: Request): ImportFormat {
   if (NDJSON_TYPES.includes(t)) return "ndjson";
   if (t === "application/json") return "json";
   if (t === "text/csv" || t === "application/csv") return "csv";
-  throw new AppError(415, "unsupported-media-type", "a request set is NDJSON (application/x-ndjson), a JSON array (application/json) or CSV (text/csv)", {
+  throw new AppError("unsupported-media-type", "a request set is NDJSON (application/x-ndjson), a JSON array (application/json) or CSV (text/csv)", {
     received: t || null,
     accepted: ["application/x-ndjson", "application/json", "text/csv"],
   });
@@ -176,7 +171,7 @@ export function simulationsRouter(s: Services): Router {
     const name = queryString(req, "name") ?? `import ${new Date().toISOString()}`;
     const declared = Number(req.headers["content-length"]);
     if (Number.isFinite(declared) && declared > s.config.batchLimit) {
-      throw new AppError(413, "payload-too-large", `request body is larger than the limit of ${s.config.batchLimit} bytes`, { limit: s.config.batchLimit });
+      throw new AppError("payload-too-large", `request body is larger than the limit of ${s.config.batchLimit} bytes`, { limit: s.config.batchLimit });
     }
     let result;
     try {
@@ -192,12 +187,12 @@ export function simulationsRouter(s: Services): Router {
       });
     } catch (e) {
       if (e instanceof ImportTooLarge) {
-        throw new AppError(413, "payload-too-large", (e as Error).message, { limit: s.config.batchLimit });
+        throw new AppError("payload-too-large", (e as Error).message, { limit: s.config.batchLimit });
       }
       throw e;
     }
     if (result.failed) {
-      throw new AppError(422, "import-failed", `the request set was not imported: ${result.badRows} bad row${result.badRows === 1 ? "" : "s"}${onError === "fail" ? " (onError=skip leaves them out)" : ""}`, {
+      throw new AppError("import-failed", `the request set was not imported: ${result.badRows} bad row${result.badRows === 1 ? "" : "s"}${onError === "fail" ? " (onError=skip leaves them out)" : ""}`, {
         badRows: result.badRows,
         errors: result.errors,
       });
@@ -248,7 +243,7 @@ export function simulationsRouter(s: Services): Router {
   r.delete("/v1/request-sets/:id", analyst, (req, res) => {
     const { catalog } = simulationOf(s);
     const id = param(req, "id");
-    if (catalog.descriptor(id)) throw new AppError(409, "shipped-request-set", `\`${id}\` is a shipped history and cannot be deleted`);
+    if (catalog.descriptor(id)) throw new AppError("shipped-request-set", `\`${id}\` is a shipped history and cannot be deleted`);
     if (!catalog.remove(id)) throw notFound("unknown-request-set", `no request set \`${id}\``, { requestSet: id });
     res.status(204).end();
   });
@@ -260,12 +255,8 @@ export function simulationsRouter(s: Services): Router {
     // A draft candidate is compiled on the compile pool, off the event loop (issue 11), then handed over as compiled.
     const draft = "source" in request.candidate ? await compileSource(s, request.candidate.source) : undefined;
     const policies = draft ? { ...sim.policies, compileDraft: () => draft } : sim.policies;
-    let resolved;
-    try {
-      resolved = resolveSimulation(request, { policies, catalog: sim.catalog });
-    } catch (e) {
-      fromPrepare(e);
-    }
+    // Its AppErrors carry codes the error middleware maps to statuses.
+    const resolved = resolveSimulation(request, { policies, catalog: sim.catalog });
     let job;
     try {
       job = sim.jobs.start(resolved, {
@@ -275,7 +266,7 @@ export function simulationsRouter(s: Services): Router {
         requestSet: resolved.setId,
       });
     } catch (e) {
-      if (e instanceof QueueFull) throw new AppError(503, "simulations-busy", e.message);
+      if (e instanceof QueueFull) throw new AppError("simulations-busy", e.message);
       throw e;
     }
     res.status(202).setHeader("Location", `/v1/simulations/${job.id}`);
@@ -293,7 +284,7 @@ export function simulationsRouter(s: Services): Router {
     const id = param(req, "id");
     const job = jobs.get(id);
     if (!job) throw notFound("unknown-simulation", `no simulation \`${id}\``);
-    if (job.status !== "done") throw new AppError(409, "simulation-not-done", `the simulation is ${job.status}`, { status: job.status });
+    if (job.status !== "done") throw new AppError("simulation-not-done", `the simulation is ${job.status}`, { status: job.status });
     if (queryString(req, "format") === "csv") {
       const store = jobs.changedStore(id)!;
       res.status(200).type("text/csv").setHeader("Content-Disposition", `attachment; filename="${id}-changed.csv"`);

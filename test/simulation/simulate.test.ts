@@ -9,9 +9,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../dsl/index.js";
 import { nodePolicyHost } from "../../engine/policy-files.js";
+import { AppError } from "../../engine/errors.js";
 import { createEvaluator } from "../../engine/index.js";
 import {
-  PrepareError, runSimulation, SimulationCancelled, SimulationError, typedParams, type OpenSet, type SimulationReport,
+  runSimulation, SimulationCancelled, SimulationError, typedParams, type OpenSet, type SimulationReport,
 } from "../../engine/simulate/index.js";
 import { SetWriter } from "../../engine/simulate/set-file.js";
 import { catalog, evaluateOneByOne, manifests, policy, POLICIES, requestsOf, type Expected } from "./helpers.js";
@@ -162,7 +163,7 @@ describe("parameter overrides", () => {
     const p = policy("ice-tar", "2010.1");
     await expect(runSimulation({ manifest: manifests.of(p), baseline: { policy: p }, candidate: { policy: p, params: { costThreshhold: 1 } }, set: tarSample })).rejects.toBeInstanceOf(SimulationError);
     await expect(runSimulation({ manifest: manifests.of(p), baseline: { policy: p }, candidate: { policy: p, params: { costThreshold: "high" } }, set: tarSample })).rejects.toBeInstanceOf(SimulationError);
-    expect(() => typedParams(p, { costThreshhold: "1" }, "candidate")).toThrow(PrepareError);
+    expect(() => typedParams(p, { costThreshhold: "1" }, "candidate")).toThrow(AppError);
     expect(typedParams(p, { costThreshold: "5000" }, "candidate")).toEqual({ costThreshold: 5000 });
     expect(typedParams(policy("ihs-chs", "2008.1"), { vaCountsAsAlternateResource: "false" }, "candidate")).toEqual({ vaCountsAsAlternateResource: false });
   });
