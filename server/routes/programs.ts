@@ -11,9 +11,10 @@ import { Router } from "express";
 import { catalogue, type CompiledPolicy, type Diagnostic } from "../../dsl/index.js";
 import type { PolicyTestCase } from "../../engine/test-cases.js";
 import { requireRole } from "../auth.js";
-import { readJson, requireObject } from "../body.js";
+import { CompileBody, PublishBody, WithdrawBody } from "../contract/schemas.js";
+import { readBody } from "../contract/validate.js";
 import { assertEvaluable, compileSource, compileSourceToText } from "../compile-steps.js";
-import { AppError, badRequest } from "../errors.js";
+import { AppError } from "../errors.js";
 import { directPublish, personOf } from "../publish-review.js";
 import type { Entry } from "../registry.js";
 import type { Services } from "../services.js";
@@ -48,14 +49,6 @@ function detail(e: Entry, withCompiled: boolean): Record<string, unknown> {
     source: e.source,
     ...(withCompiled ? { compiled: c } : {}),
   };
-}
-
-function sourceOf(body: Record<string, unknown>): string {
-  const source = body.source;
-  if (typeof source !== "string" || source.trim() === "") {
-    throw badRequest("invalid-body", "`source` must be the policy file's text", { errors: [{ path: "/source", message: "must be a non-empty string" }] });
-  }
-  return source;
 }
 
 const hasErrors = (d: readonly Diagnostic[]): boolean => d.some((x) => x.severity === "error");
@@ -115,10 +108,7 @@ export function programsRouter(s: Services): Router {
   });
 
   r.post("/v1/compile", author, async (req, res) => {
-    const body = requireObject(await readJson(req, s.config.bodyLimit));
-    const source = sourceOf(body);
-    const program = body.program;
-    if (program !== undefined && typeof program !== "string") throw badRequest("invalid-body", "`program` must be a string");
+    const { source, program } = await readBody(req, s.config.bodyLimit, CompileBody);
     const { compiledJson, program: compiledProgram, diagnostics } = await compileSourceToText(s, source);
     const all = [...diagnostics];
     if (compiledJson && program !== undefined && compiledProgram !== program) {
@@ -130,8 +120,8 @@ export function programsRouter(s: Services): Router {
 
   r.post("/v1/programs/:program/versions", author, async (req, res) => {
     const program = param(req, "program");
-    const body = requireObject(await readJson(req, s.config.bodyLimit));
-    const source = sourceOf(body);
+    const body = await readBody(req, s.config.bodyLimit, PublishBody);
+    const { source } = body;
     const { compiled, diagnostics } = await compileSource(s, source);
     if (!compiled || hasErrors(diagnostics)) {
       throw new AppError("policy-invalid", "the policy does not compile", { diagnostics });
@@ -172,11 +162,8 @@ export function programsRouter(s: Services): Router {
 
   r.post("/v1/programs/:program/versions/:version/withdraw", author, async (req, res) => {
     const entry = await findVersion(s, param(req, "program"), param(req, "version"));
-    const body = requireObject(await readJson(req, s.config.bodyLimit));
-    const reason = typeof body.reason === "string" ? body.reason.trim() : "";
-    if (!reason || reason.length > 2000) {
-      throw badRequest("invalid-body", "say why the version is withdrawn", { errors: [{ path: "/reason", message: "must be a non-empty string of at most 2000 characters" }] });
-    }
+    const body = await readBody(req, s.config.bodyLimit, WithdrawBody);
+    const reason = body.reason.trim();
     if (entry.status === "withdrawn") {
       throw new AppError("already-withdrawn", `version \`${entry.version}\` of \`${entry.program}\` is already withdrawn`, { withdrawn: entry.withdrawn });
     }

@@ -14,7 +14,8 @@ import type { CompiledPolicy } from "../../dsl/index.js";
 import { assertEvaluable, compileSource } from "../compile-steps.js";
 import type { PolicyTestCase } from "../../engine/test-cases.js";
 import { requireRole } from "../auth.js";
-import { readJson, requireObject } from "../body.js";
+import { ApproveBody, RejectBody, ReviewBody } from "../contract/schemas.js";
+import { readBody } from "../contract/validate.js";
 import { AppError, badRequest, notFound } from "../errors.js";
 import { checkPublish, consentFrom, noteFrom, personOf, refusal, samePerson } from "../publish-review.js";
 import type { Services } from "../services.js";
@@ -68,10 +69,7 @@ export function reviewsRouter(s: Services): Router {
   r.post("/v1/programs/:program/reviews", author, async (req, res) => {
     const program = param(req, "program");
     known(program);
-    const body = requireObject(await readJson(req, s.config.bodyLimit));
-    if (typeof body.source !== "string" || body.source.trim() === "") {
-      throw badRequest("invalid-body", "`source` must be the policy file's text", { errors: [{ path: "/source", message: "must be a non-empty string" }] });
-    }
+    const body = await readBody(req, s.config.bodyLimit, ReviewBody);
     const compiled = await compiledOrRefuse(s, program, body.source);
     const tests = body.tests === undefined ? undefined : casesFrom(body.tests, "/tests", compiled);
     const consent = consentFrom(body);
@@ -106,7 +104,7 @@ export function reviewsRouter(s: Services): Router {
   r.post("/v1/programs/:program/reviews/:id/approve", author, async (req, res) => {
     const program = param(req, "program");
     const rec = await find(program, param(req, "id"));
-    const body = requireObject(await readJson(req, s.config.bodyLimit));
+    const body = await readBody(req, s.config.bodyLimit, ApproveBody);
     const who = personOf(s, req, body.name);
     if (rec.status !== "pending") throw new AppError("review-decided", `this review was ${rec.status} already`, { status: rec.status });
     if (samePerson(who, rec.submittedBy) && !s.auth.open) {
@@ -143,9 +141,8 @@ export function reviewsRouter(s: Services): Router {
   r.post("/v1/programs/:program/reviews/:id/reject", author, async (req, res) => {
     const program = param(req, "program");
     const rec = await find(program, param(req, "id"));
-    const body = requireObject(await readJson(req, s.config.bodyLimit));
-    const reason = typeof body.reason === "string" ? body.reason.trim() : "";
-    if (!reason) throw badRequest("invalid-body", "say why the draft is sent back", { errors: [{ path: "/reason", message: "must be a non-empty string" }] });
+    const body = await readBody(req, s.config.bodyLimit, RejectBody);
+    const reason = body.reason.trim();
     const who = personOf(s, req, body.name);
     if (!(await s.store.decideReview(program, rec.id, "rejected", who, reason))) throw new AppError("review-decided", `this review was ${rec.status} already`);
     req.log.info({ program, version: rec.version, review: rec.id, by: who, reason }, "review sent back");
