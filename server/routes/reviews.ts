@@ -16,7 +16,7 @@ import type { PolicyTestCase } from "../../engine/test-cases.js";
 import { requireRole } from "../auth.js";
 import { ApproveBody, RejectBody, ReviewBody } from "../contract/schemas.js";
 import { readBody } from "../contract/validate.js";
-import { AppError, badRequest, notFound } from "../errors.js";
+import { AppError, notFound } from "../errors.js";
 import { checkPublish, consentFrom, noteFrom, personOf, refusal, samePerson } from "../publish-review.js";
 import type { Services } from "../services.js";
 import type { ReviewRecord } from "../store/types.js";
