@@ -132,7 +132,7 @@ const Consent = {
 
 export const PublishBody = Type.Object({
   source: Text("the policy file: YAML envelope and DSL"),
-  tests: Type.Optional(Type.Unsafe<PolicyTestCase[]>({ ...TestCases, description: "the version's test cases, stored with it" })),
+  tests: Type.Optional(Type.Unsafe<readonly PolicyTestCase[]>({ ...TestCases, description: "the version's test cases, stored with it" })),
   note: Type.Optional(Type.String({ maxLength: 2000, description: "the change note (default: the envelope's `change`)" })),
   name: Type.Optional(PersonName),
   ...Consent,
@@ -181,7 +181,7 @@ export const ReviewList = Type.Object({ reviews: Type.Array(Review), selfApprova
 export const ReviewBody = Type.Object({
   source: Text("the policy file"),
   note: Type.Optional(Type.String({ maxLength: 2000, description: "what changes and why (default: the envelope's `change`; one of them is required)" })),
-  tests: Type.Optional(Type.Unsafe<PolicyTestCase[]>(TestCases)),
+  tests: Type.Optional(Type.Unsafe<readonly PolicyTestCase[]>(TestCases)),
   retroactive: Consent.retroactive,
   name: Type.Optional(PersonName),
 });
@@ -199,7 +199,7 @@ export const Tests = Type.Object({
   updatedAt: Type.Union([DateTime(), Type.Null()]),
   cases: Type.Array(TestCaseSchema),
 });
-export const TestsBody = Type.Object({ cases: Type.Unsafe<PolicyTestCase[]>(TestCases) });
+export const TestsBody = Type.Object({ cases: Type.Unsafe<readonly PolicyTestCase[]>(TestCases) });
 export const TestsSaved = Type.Intersect([Tests, Type.Object({
   results: Type.Array(Type.Object({ name: Type.String(), passed: Type.Boolean(), problems: Type.Array(Type.String()) })),
 })]);
