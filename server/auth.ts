@@ -92,9 +92,10 @@ export function createAuth(entries: readonly KeyEntry[]): Auth {
   };
 }
 
-/** Keys from the environment and from `<dataDir>/keys.json`. */
-export function loadAuth(env: NodeJS.ProcessEnv, dataDir: string): Auth {
-  const entries = env.PRECEPT_KEYS ? parseKeySpec(env.PRECEPT_KEYS) : [];
+/** Keys from the configuration (PRECEPT_KEYS) and from `<dataDir>/keys.json`. */
+export function loadAuth(config: { readonly keys?: string; readonly dataDir: string }): Auth {
+  const { keys, dataDir } = config;
+  const entries = keys ? parseKeySpec(keys) : [];
   const file = join(dataDir, "keys.json");
   if (existsSync(file)) entries.push(...readKeyFile(file));
   return createAuth(entries);

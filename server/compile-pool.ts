@@ -31,10 +31,10 @@ let bundled: Promise<string | undefined> | undefined;
 /**
  * The task bundled into one plain ES module by esbuild (which tsx brings), so a thread starts in a fraction of the
  * second tsx takes to load TypeScript; content-addressed in the temp folder. Falls back to the tsx entry;
- * PRECEPT_COMPILE_WORKER=tsx forces it. (The same scheme as engine/simulate/run.ts.)
+ * `worker: "tsx"` (PRECEPT_COMPILE_WORKER=tsx) forces it. (The same scheme as engine/simulate/run.ts.)
  */
-async function workerFile(): Promise<string> {
-  if (process.env.PRECEPT_COMPILE_WORKER === "tsx") return TSX_WORKER;
+async function workerFile(worker: CompileBudget["worker"]): Promise<string> {
+  if (worker === "tsx") return TSX_WORKER;
   bundled ??= bundleWorker(new URL("./compile-worker.ts", import.meta.url), "precept-compile-worker");
   return (await bundled) ?? TSX_WORKER;
 }
@@ -51,7 +51,7 @@ export class CompilePool {
   ) {}
 
   private piscina(): Promise<Piscina<CompileTask, CompileTaskResult>> {
-    this.pool ??= workerFile().then(
+    this.pool ??= workerFile(this.budget.worker).then(
       (filename) =>
         new Piscina<CompileTask, CompileTaskResult>({
           filename,

@@ -113,13 +113,8 @@ describe("a simulation's every count equals evaluating the same requests one by 
     const b = { policy: policy("ice-tar", "2005.1") };
     const c = { policy: policy("ice-tar", "2010.1") };
     const bundled = await runSimulation({ manifest: manifests.of(b.policy), baseline: b, candidate: c, set: tarSample, threads: 2 });
-    process.env.PRECEPT_SIM_WORKER = "tsx";
-    try {
-      const viaTsx = await runSimulation({ manifest: manifests.of(b.policy), baseline: b, candidate: c, set: tarSample, threads: 2 });
-      expect({ ...viaTsx.report, timing: undefined }).toEqual({ ...bundled.report, timing: undefined });
-    } finally {
-      delete process.env.PRECEPT_SIM_WORKER;
-    }
+    const viaTsx = await runSimulation({ manifest: manifests.of(b.policy), baseline: b, candidate: c, set: tarSample, threads: 2 }, { worker: "tsx" });
+    expect({ ...viaTsx.report, timing: undefined }).toEqual({ ...bundled.report, timing: undefined });
   });
 
   it("when a year of ihs-chs referrals is simulated with fundedLevel 4, then every figure matches and only deferrals change", async () => {
