@@ -18,11 +18,12 @@ import { tmpdir } from "node:os";
 import { dirname, extname, join, resolve } from "node:path";
 import cliProgress from "cli-progress";
 import { compilePolicy } from "../dsl/index.js";
+import { AppError } from "../engine/errors.js";
 import { createEvaluator } from "../engine/index.js";
 import { loadPolicyDir, nodePolicyHost } from "../engine/policy-files.js";
 import { manifestsIn } from "../engine/program-manifest-files.js";
 import {
-  prepareSimulation, PrepareError, profileFor, RequestSetCatalog, runSimulation, SimulationCancelled, SimulationError,
+  prepareSimulation, profileFor, RequestSetCatalog, runSimulation, SimulationCancelled, SimulationError,
   type FundControlParams, type ImportFormat, type PolicySource, type SimulationReport,
 } from "../engine/simulate/index.js";
 
@@ -334,9 +335,9 @@ export async function simulateCmd(argv: string[]): Promise<number> {
       console.error("precept simulate: cancelled");
       return 130;
     }
-    if (e instanceof PrepareError || e instanceof SimulationError) {
+    if (e instanceof AppError || e instanceof SimulationError) {
       console.error(`precept simulate: ${e.message}`);
-      const diags = (e as PrepareError).details as { diagnostics?: { start: { line: number; column: number }; severity: string; message: string }[] } | undefined;
+      const diags = (e as AppError).details as { diagnostics?: { start: { line: number; column: number }; severity: string; message: string }[] } | undefined;
       for (const d of diags?.diagnostics ?? []) console.error(`${args.candidate}:${d.start.line}:${d.start.column}: ${d.severity}: ${d.message}`);
       return 1;
     }

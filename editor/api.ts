@@ -1,161 +1,37 @@
 /**
- * The server's HTTP API as the editor uses it (server/routes/*.ts; simulations as docs/simulation.md describes them). Every
- * failure becomes an `ApiError` carrying the server's `{ error: { code, message, details } }`, and `inWords` turns
+ * The server's HTTP API as the editor uses it (server/routes/*.ts; simulations as DESIGN.md describes them). Every
+ * failure becomes an `AppError` carrying the server's `{ error: { code, message, details } }`, and `inWords` turns
  * it into a sentence for the author.
  */
-import type { ProgramManifest } from "../engine/program-manifest.js";
-import type { CompiledPolicy, Diagnostic } from "../dsl/index.js";
+import { AppError, type ErrorCode } from "../engine/errors.js";
 import type { PolicyTestCase } from "../engine/test-cases.js";
-import type { FundControlReport } from "../engine/simulate/fund-control.js";
-import type { Decision, RuleTrace } from "../engine/types.js";
+import type { Static, TSchema } from "@sinclair/typebox";
+import type * as C from "../server/contract/schemas.js";
 
-export interface Person {
-  readonly id: string;
-  readonly name?: string;
-}
-
-export interface ReviewInfo {
-  readonly reviewId?: string;
-  readonly note: string;
-  readonly submittedBy: Person;
-  readonly submittedAt: string;
-  readonly approvedBy: Person;
-  readonly approvedAt: string;
-  readonly selfApproved: boolean;
-  readonly retroactive?: { readonly confirmedDecisions: number };
-}
-
-export interface WithdrawInfo {
-  readonly at: string;
-  readonly by: Person;
-  readonly reason: string;
-}
-
-/** server/publish-review.ts PublishChecks. */
-export interface PublishChecks {
-  readonly tests: { readonly count: number; readonly from: string | null };
-  readonly failing: readonly { readonly name: string; readonly problems: readonly string[] }[];
-  readonly retroactive?: { readonly effective: string; readonly today: string; readonly decisions: number };
-}
-
-export interface Review {
-  readonly id: string;
-  readonly program: string;
-  readonly version: string;
-  readonly note: string;
-  readonly retroactive: boolean;
-  readonly status: "pending" | "published" | "rejected";
-  readonly submittedBy: Person;
-  readonly submittedAt: string;
-  readonly decidedBy?: Person;
-  readonly decidedAt?: string;
-  readonly reason?: string;
-  readonly testCount: number | null;
-  readonly source?: string;
-}
-
-export interface VersionSummary {
-  readonly version: string;
-  readonly effective: string;
-  readonly end?: string;
-  readonly extends?: string;
-  readonly title: string;
-  readonly status?: string;
-  readonly origin?: string;
-  readonly hash: string;
-  readonly publishedAt?: string;
-  readonly review?: ReviewInfo;
-  readonly withdrawn?: WithdrawInfo;
-}
-
-export interface ProgramSummary {
-  readonly program: string;
-  readonly outcomes: readonly string[];
-  /** What the server knows of the program beyond its policies (its program.yaml, or one read off the newest version). */
-  readonly manifest: ProgramManifest;
-  readonly versions: readonly VersionSummary[];
-}
-
-export interface VersionDetail extends VersionSummary {
-  readonly program: string;
-  readonly author?: string;
-  readonly change?: string;
-  readonly outcomes: readonly string[];
-  readonly source: string;
-  readonly compiled?: CompiledPolicy;
-}
-
-export interface RequestSet {
-  readonly id: string;
-  readonly program: string;
-  readonly count: number;
-  readonly from?: string;
-  readonly to?: string;
-  readonly name?: string;
-  readonly invented?: boolean;
-}
-
-/** One side of a changed request: a full decision, or its outcome and reason codes. */
-export interface ChangedSide {
-  readonly outcome: string;
-  readonly reasons: readonly (string | { readonly code: string })[];
-}
-
-export interface ChangedRequest {
-  readonly id?: string;
-  readonly date?: string;
-  readonly request?: unknown;
-  readonly baseline: ChangedSide;
-  readonly candidate: ChangedSide;
-}
-
-/** The report's required part (docs/simulation.md); the optional parts are what engine/simulate/report.ts adds. */
-export interface SimulationReport {
-  readonly total: number;
-  readonly baseline: { readonly version?: string; readonly counts: Readonly<Record<string, number>> };
-  readonly candidate: { readonly version?: string; readonly counts: Readonly<Record<string, number>> };
-  readonly transitions: Readonly<Record<string, number>>;
-  readonly reviewsPerWeek?: Readonly<Record<string, { baseline: number; candidate: number }>>;
-  readonly reviews?: { readonly baseline: { readonly perWeek: number }; readonly candidate: { readonly perWeek: number }; readonly changeShare?: number | null };
-  readonly cost?: unknown;
-  /** A first page of changed requests: a list, or `{ total, first }`. */
-  readonly changed?: readonly ChangedRequest[] | { readonly total: number; readonly first: readonly ChangedRequest[] };
-  readonly rulesNeverFired?: unknown;
-  readonly invalid?: { readonly count: number };
-  /** Fund control per quarter (programs whose manifest names a priority attribute). */
-  readonly fundControl?: FundControlReport;
-}
-
-export interface SimulationJob {
-  readonly id: string;
-  readonly status: "queued" | "running" | "done" | "failed" | "cancelled";
-  readonly progress?: number;
-  readonly report?: SimulationReport;
-  readonly error?: { code?: string; message?: string } | string;
-}
-
+/*
+ * The bodies, as the contract defines them (server/contract/schemas.ts): the same schemas the server validates with
+ * and documents in /openapi.json, so these types cannot drift from what it sends. Types only: nothing of the
+ * server is bundled.
+ */
+export type Person = Static<typeof C.Person>;
+export type ReviewInfo = Static<typeof C.ReviewInfo>;
+export type WithdrawInfo = Static<typeof C.WithdrawInfo>;
+export type PublishChecks = Static<typeof C.PublishChecks>;
+export type Review = Static<typeof C.Review>;
+export type VersionSummary = Static<typeof C.VersionSummary>;
+export type ProgramSummary = Static<typeof C.ProgramSummary>;
+export type VersionDetail = Static<typeof C.VersionDetail>;
+export type RequestSet = Static<typeof C.RequestSet>;
+export type ChangedRequest = Static<typeof C.ChangedRequestSchema>;
+export type SimulationReport = Static<typeof C.SimulationReportSchema>;
+export type SimulationJob = Static<typeof C.SimulationJob>;
+export type SimulationBody = Static<typeof C.SimulationBody>;
 /** One entry of the decision log (GET /v1/decisions), as the server keeps it. */
-export interface LoggedDecision {
-  readonly id: string;
-  readonly program: string;
-  readonly version: string;
-  readonly hash: string;
-  readonly outcome: string;
-  readonly decidedAt: string;
-  readonly request: unknown;
-  readonly decision: Omit<Decision, "program" | "version" | "explanation" | "fired"> & { readonly fired?: readonly string[]; readonly decisionDate?: string; readonly lookups?: Readonly<Record<string, string | null>> };
-}
+export type LoggedDecision = Static<typeof C.LoggedDecision>;
+type Body<S extends TSchema> = Static<S>;
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: any,
-  ) {
-    super(message);
-  }
-}
+/** The project's one error type; here it also carries the HTTP status it arrived with (0: no answer). */
+export { AppError };
 
 const KEY_STORAGE = "precept.apiKey";
 
@@ -172,7 +48,7 @@ async function call<T>(method: string, path: string, body?: unknown, key = apiKe
   try {
     res = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   } catch {
-    throw new ApiError(0, "unreachable", "the server could not be reached");
+    throw new AppError("unreachable", "the server could not be reached", undefined, 0);
   }
   const text = await res.text();
   let data: any;
@@ -183,7 +59,8 @@ async function call<T>(method: string, path: string, body?: unknown, key = apiKe
   }
   if (!res.ok) {
     const e = data?.error ?? {};
-    throw new ApiError(res.status, e.code ?? `http-${res.status}`, e.message ?? `the server answered ${res.status}`, e.details);
+    // Every error answer of the server has this body (a proxy's may not: then it is `internal`).
+    throw new AppError((e.code ?? "internal") as ErrorCode, e.message ?? `the server answered ${res.status}`, e.details, res.status);
   }
   return data as T;
 }
@@ -191,51 +68,42 @@ async function call<T>(method: string, path: string, body?: unknown, key = apiKe
 const enc = encodeURIComponent;
 
 export const api = {
-  programs: () => call<{ programs: ProgramSummary[] }>("GET", "/v1/programs").then((r) => r.programs),
+  programs: () => call<Body<typeof C.ProgramList>>("GET", "/v1/programs").then((r) => r.programs),
   version: (program: string, version: string, withCompiled = false) =>
     call<VersionDetail>("GET", `/v1/programs/${enc(program)}/versions/${enc(version)}${withCompiled ? "?include=compiled" : ""}`),
   publish: (program: string, source: string, key?: string, tests?: readonly PolicyTestCase[]) =>
-    call<VersionSummary & { program: string; diagnostics: Diagnostic[] }>("POST", `/v1/programs/${enc(program)}/versions`, { source, ...(tests ? { tests } : {}) }, key || undefined),
-  reviews: (program: string) => call<{ reviews: Review[]; selfApproval: boolean }>("GET", `/v1/programs/${enc(program)}/reviews`),
-  review: (program: string, id: string) => call<{ review: Review; checks?: PublishChecks; selfApproval: boolean }>("GET", `/v1/programs/${enc(program)}/reviews/${enc(id)}`),
-  submitReview: (program: string, body: { source: string; note: string; tests?: readonly PolicyTestCase[]; retroactive?: boolean; name?: string }, key?: string) =>
-    call<{ review: Review; checks: PublishChecks; selfApproval: boolean }>("POST", `/v1/programs/${enc(program)}/reviews`, body, key || undefined),
-  approveReview: (program: string, id: string, body: { confirmRetroactive?: number; name?: string }, key?: string) =>
-    call<VersionSummary & { program: string }>("POST", `/v1/programs/${enc(program)}/reviews/${enc(id)}/approve`, body, key || undefined),
-  rejectReview: (program: string, id: string, body: { reason: string; name?: string }, key?: string) =>
-    call<{ review: Review }>("POST", `/v1/programs/${enc(program)}/reviews/${enc(id)}/reject`, body, key || undefined),
-  withdraw: (program: string, version: string, body: { reason: string; name?: string }, key?: string) =>
-    call<VersionSummary & { program: string }>("POST", `/v1/programs/${enc(program)}/versions/${enc(version)}/withdraw`, body, key || undefined),
+    call<Body<typeof C.PublishAnswer>>("POST", `/v1/programs/${enc(program)}/versions`, { source, ...(tests ? { tests } : {}) } satisfies Body<typeof C.PublishBody>, key || undefined),
+  reviews: (program: string) => call<Body<typeof C.ReviewList>>("GET", `/v1/programs/${enc(program)}/reviews`),
+  review: (program: string, id: string) => call<Body<typeof C.ReviewAnswer>>("GET", `/v1/programs/${enc(program)}/reviews/${enc(id)}`),
+  submitReview: (program: string, body: Body<typeof C.ReviewBody>, key?: string) =>
+    call<Body<typeof C.ReviewAnswer> & { checks: PublishChecks }>("POST", `/v1/programs/${enc(program)}/reviews`, body, key || undefined),
+  approveReview: (program: string, id: string, body: Body<typeof C.ApproveBody>, key?: string) =>
+    call<Body<typeof C.PublishedAnswer>>("POST", `/v1/programs/${enc(program)}/reviews/${enc(id)}/approve`, body, key || undefined),
+  rejectReview: (program: string, id: string, body: Body<typeof C.RejectBody>, key?: string) =>
+    call<Body<typeof C.ReviewAnswer>>("POST", `/v1/programs/${enc(program)}/reviews/${enc(id)}/reject`, body, key || undefined),
+  withdraw: (program: string, version: string, body: Body<typeof C.WithdrawBody>, key?: string) =>
+    call<Body<typeof C.PublishedAnswer>>("POST", `/v1/programs/${enc(program)}/versions/${enc(version)}/withdraw`, body, key || undefined),
   /** The decision the server would give under a draft (duplicates from its decision log); nothing is logged. */
-  dryRun: (program: string, body: { source: string; request: unknown; decisionDate?: string; explain?: boolean }) =>
-    call<Decision & { dryRun: true; logged: false; decisionDate: string; lookups?: Readonly<Record<string, string | null>> }>(
-      "POST", `/v1/programs/${enc(program)}/dry-run`, body),
-  tests: (program: string, version: string) =>
-    call<{ cases: PolicyTestCase[]; origin: "shipped" | "api" | null }>("GET", `/v1/programs/${enc(program)}/versions/${enc(version)}/tests`),
+  dryRun: (program: string, body: Body<typeof C.DryRunBody>) => call<Body<typeof C.DryRunAnswer>>("POST", `/v1/programs/${enc(program)}/dry-run`, body),
+  tests: (program: string, version: string) => call<Body<typeof C.Tests>>("GET", `/v1/programs/${enc(program)}/versions/${enc(version)}/tests`),
   saveTests: (program: string, version: string, cases: readonly PolicyTestCase[], key?: string) =>
-    call<{ cases: PolicyTestCase[]; results: { name: string; passed: boolean; problems: string[] }[] }>(
-      "PUT", `/v1/programs/${enc(program)}/versions/${enc(version)}/tests`, { cases }, key || undefined),
+    call<Body<typeof C.TestsSaved>>("PUT", `/v1/programs/${enc(program)}/versions/${enc(version)}/tests`, { cases }, key || undefined),
   decisions: (q: { program: string; outcome?: string; version?: string; from?: string; to?: string; limit?: number; cursor?: string }) => {
     const query = Object.entries(q).filter(([, v]) => v !== undefined && v !== "").map(([k, v]) => `${k}=${enc(String(v))}`).join("&");
-    return call<{ items: LoggedDecision[]; nextCursor?: string }>("GET", `/v1/decisions?${query}`);
+    return call<Body<typeof C.DecisionPage>>("GET", `/v1/decisions?${query}`);
   },
-  decision: (id: string, explain = false) =>
-    call<LoggedDecision & { explanation?: RuleTrace[]; reproduced?: boolean; differences?: string[] }>("GET", `/v1/decisions/${enc(id)}${explain ? "?explain=true" : ""}`),
-  requestSets: (program: string) =>
-    call<RequestSet[] | { requestSets?: RequestSet[]; sets?: RequestSet[] }>("GET", `/v1/request-sets?program=${enc(program)}`).then((r) =>
-      Array.isArray(r) ? r : (r.requestSets ?? r.sets ?? []),
-    ),
-  simulate: (body: { program: string; baseline: string; candidate: { source: string } | { version: string }; params?: Record<string, unknown>; requestSet: string }) =>
-    call<SimulationJob>("POST", "/v1/simulations", body),
+  decision: (id: string, explain = false) => call<Body<typeof C.ExplainedDecision>>("GET", `/v1/decisions/${enc(id)}${explain ? "?explain=true" : ""}`),
+  requestSets: (program: string) => call<Body<typeof C.RequestSetList>>("GET", `/v1/request-sets?program=${enc(program)}`),
+  simulate: (body: SimulationBody) => call<SimulationJob>("POST", "/v1/simulations", body),
   simulation: (id: string) => call<SimulationJob>("GET", `/v1/simulations/${enc(id)}`),
-  cancelSimulation: (id: string) => call<unknown>("DELETE", `/v1/simulations/${enc(id)}`),
+  cancelSimulation: (id: string) => call<SimulationJob>("DELETE", `/v1/simulations/${enc(id)}`),
   changedPage: (id: string, offset: number, limit = 50) =>
-    call<{ total: number; items: ChangedRequest[]; nextOffset?: number }>("GET", `/v1/simulations/${enc(id)}/changed?offset=${offset}&limit=${limit}`),
+    call<Body<typeof C.ChangedPage>>("GET", `/v1/simulations/${enc(id)}/changed?offset=${offset}&limit=${limit}`),
 };
 
 /** A failure in words for the author (the server's own message is already in words). */
 export function inWords(e: unknown, doing: string): string {
-  if (!(e instanceof ApiError)) return `${doing} failed: ${e instanceof Error ? e.message : String(e)}`;
+  if (!(e instanceof AppError)) return `${doing} failed: ${e instanceof Error ? e.message : String(e)}`;
   switch (e.status) {
     case 0:
       return `${doing} failed: the server could not be reached. Check that it is running.`;
@@ -245,8 +113,6 @@ export function inWords(e: unknown, doing: string): string {
       return e.code === "loopback-only"
         ? `${doing} failed: the server has no API keys configured and answers only this machine.`
         : `${doing} is not allowed with this key: ${e.message}.`;
-    case 501:
-      return `${doing} is not offered by this server yet.`;
     default:
       return `${doing} failed: ${e.message}.`;
   }

@@ -5,7 +5,7 @@
  */
 import type { editor } from "monaco-editor/editor/editor.api";
 import "./style.css";
-import { api, ApiError, apiKey, inWords, type ProgramSummary, type VersionDetail } from "./api.js";
+import { api, AppError, apiKey, inWords, type ProgramSummary, type VersionDetail } from "./api.js";
 import { parseRoute, routeHash, routeKey, type App, type Route } from "./app.js";
 import { byId, clear, h, say, setupTabs } from "./dom.js";
 import { drafts, newVersionSource, nextVersionId } from "./drafts.js";
@@ -263,7 +263,7 @@ async function start(): Promise<void> {
   try {
     await app.reloadPrograms();
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) {
+    if (err instanceof AppError && err.status === 401) {
       showBanner("The server needs an API key to show its policies. Enter your key in “API key” at the top, then press Enter.");
       keyInput.focus();
     } else showBanner(inWords(err, "Loading the programs"));

@@ -5,7 +5,6 @@
  * interrupted from outside its thread) and the answer is `unknown` with the reason "time limit". A full queue
  * answers 503.
  */
-import { availableParallelism } from "node:os";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { Piscina } from "piscina";
 import type { CompiledPolicy } from "../dsl/compiled.js";
@@ -26,34 +25,16 @@ export interface AnalysisBudget {
   readonly maxQueue: number;
   /** V8 old-generation heap of a thread (MB); z3's own WebAssembly memory is outside it. */
   readonly memoryMb: number;
-}
-
-function int(text: string | undefined, fallback: number, name: string, min: number): number {
-  if (text === undefined || text === "") return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer of at least ${min}, not \`${text}\``);
-  return n;
-}
-
-/**
- * PRECEPT_ANALYSIS_TIMEOUT_MS (30000), PRECEPT_ANALYSIS_THREADS (1 on two cores: the event loop keeps a core),
- * PRECEPT_ANALYSIS_QUEUE (4), PRECEPT_ANALYSIS_MEMORY_MB (512).
- */
-export function readAnalysisBudget(env: NodeJS.ProcessEnv = process.env): AnalysisBudget {
-  return {
-    timeoutMs: int(env.PRECEPT_ANALYSIS_TIMEOUT_MS, 30_000, "PRECEPT_ANALYSIS_TIMEOUT_MS", 1),
-    threads: int(env.PRECEPT_ANALYSIS_THREADS, Math.max(1, Math.min(2, availableParallelism() - 1)), "PRECEPT_ANALYSIS_THREADS", 1),
-    maxQueue: int(env.PRECEPT_ANALYSIS_QUEUE, 4, "PRECEPT_ANALYSIS_QUEUE", 0),
-    memoryMb: int(env.PRECEPT_ANALYSIS_MEMORY_MB, 512, "PRECEPT_ANALYSIS_MEMORY_MB", 64),
-  };
+  /** `tsx` (PRECEPT_ANALYSIS_WORKER=tsx) forces the unbundled task. */
+  readonly worker: "bundled" | "tsx";
 }
 
 const TSX_WORKER = new URL("./analysis-worker-entry.mjs", import.meta.url).href;
 let bundled: Promise<string | undefined> | undefined;
 
 /** The task bundled by esbuild (engine/worker-bundle.ts), z3-solver kept as installed (it loads its .wasm file). */
-async function workerFile(): Promise<string> {
-  if (process.env.PRECEPT_ANALYSIS_WORKER === "tsx") return TSX_WORKER;
+async function workerFile(worker: AnalysisBudget["worker"]): Promise<string> {
+  if (worker === "tsx") return TSX_WORKER;
   bundled ??= bundleWorker(new URL("./analysis-worker.ts", import.meta.url), "precept-analysis-worker", ["z3-solver"]);
   return (await bundled) ?? TSX_WORKER;
 }
@@ -70,7 +51,7 @@ export class AnalysisPool {
   ) {}
 
   private piscina(): Promise<Piscina<Task, AnalysisTaskResult>> {
-    this.pool ??= workerFile().then(
+    this.pool ??= workerFile(this.budget.worker).then(
       (filename) =>
         new Piscina<Task, AnalysisTaskResult>({
           filename,
@@ -132,7 +113,7 @@ export class AnalysisPool {
   async run(task: AnalysisTask, ms: number): Promise<Outcome<AnalysisTaskResult>> {
     // Counted here rather than by piscina's maxQueue, which also counts threads still starting as room.
     if (this.inFlight >= this.budget.threads + this.budget.maxQueue) {
-      throw new AppError(503, "analysis-busy", "the server is running as many analyses as it can: try again shortly", { retryAfterSeconds: 2 });
+      throw new AppError("analysis-busy", "the server is running as many analyses as it can: try again shortly", { retryAfterSeconds: 2 });
     }
     this.inFlight++;
     try {
@@ -165,7 +146,7 @@ export class AnalysisPool {
         return { timeLimit: `time limit: the ${task.kind === "analyze" ? "analysis" : task.kind} took longer than ${ms} ms` };
       }
       this.log?.error({ err: e, kind: task.kind }, "analysis task failed");
-      throw new AppError(503, "analysis-failed", "the analysis stopped unexpectedly: try again");
+      throw new AppError("analysis-failed", "the analysis stopped unexpectedly: try again");
     } finally {
       if (timer) clearTimeout(timer);
       port2.close();
@@ -182,9 +163,9 @@ export class AnalysisPool {
 const pools = new WeakMap<object, AnalysisPool>();
 
 /** One pool per server (per Services object), made on first use; its threads go when idle. */
-export function analysisPoolFor(s: { readonly config: { readonly analysis?: AnalysisBudget }; readonly log?: Logger }): AnalysisPool {
+export function analysisPoolFor(s: { readonly config: { readonly analysis: AnalysisBudget }; readonly log?: Logger }): AnalysisPool {
   let p = pools.get(s);
-  if (!p) pools.set(s, (p = new AnalysisPool(s.config.analysis ?? readAnalysisBudget(), s.log?.child({ component: "analysis-pool" }))));
+  if (!p) pools.set(s, (p = new AnalysisPool(s.config.analysis, s.log?.child({ component: "analysis-pool" }))));
   return p;
 }
 

@@ -92,9 +92,10 @@ export function createAuth(entries: readonly KeyEntry[]): Auth {
   };
 }
 
-/** Keys from the environment and from `<dataDir>/keys.json`. */
-export function loadAuth(env: NodeJS.ProcessEnv, dataDir: string): Auth {
-  const entries = env.PRECEPT_KEYS ? parseKeySpec(env.PRECEPT_KEYS) : [];
+/** Keys from the configuration (PRECEPT_KEYS) and from `<dataDir>/keys.json`. */
+export function loadAuth(config: { readonly keys?: string; readonly dataDir: string }): Auth {
+  const { keys, dataDir } = config;
+  const entries = keys ? parseKeySpec(keys) : [];
   const file = join(dataDir, "keys.json");
   if (existsSync(file)) entries.push(...readKeyFile(file));
   return createAuth(entries);
@@ -121,16 +122,16 @@ export function requireRole(auth: Auth, ...allowed: Role[]): RequestHandler {
   return (req, _res, next) => {
     if (auth.open) {
       if (isLoopback(req.socket.remoteAddress)) return next();
-      return next(new AppError(403, "loopback-only", "no API keys are configured: the server answers loopback clients only"));
+      return next(new AppError("loopback-only", "no API keys are configured: the server answers loopback clients only"));
     }
     const key = presentedKey(req);
     if (key === undefined) {
-      return next(new AppError(401, "unauthorized", "an API key is required (Authorization: Bearer KEY or x-api-key)"));
+      return next(new AppError("unauthorized", "an API key is required (Authorization: Bearer KEY or x-api-key)"));
     }
     const role = auth.roleOf(key);
-    if (role === undefined) return next(new AppError(401, "unauthorized", "the API key is not valid"));
+    if (role === undefined) return next(new AppError("unauthorized", "the API key is not valid"));
     if (allowed.length > 0 && !allowed.includes(role)) {
-      return next(new AppError(403, "forbidden", `role \`${role}\` may not do this`, { role, allowed }));
+      return next(new AppError("forbidden", `role \`${role}\` may not do this`, { role, allowed }));
     }
     next();
   };

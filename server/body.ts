@@ -26,14 +26,14 @@ export function requireContentType(req: Request, also: readonly string[] = []): 
   const type = mediaType(req);
   if (isJsonType(type) || also.includes(type)) return type;
   const accepted = ["application/json", ...also];
-  throw new AppError(415, "unsupported-media-type", `content type must be ${accepted.join(" or ")}`, {
+  throw new AppError("unsupported-media-type", `content type must be ${accepted.join(" or ")}`, {
     received: type || null,
     accepted,
   });
 }
 
 export function tooLarge(limit: number): AppError {
-  return new AppError(413, "payload-too-large", `request body is larger than the limit of ${limit} bytes`, { limit });
+  return new AppError("payload-too-large", `request body is larger than the limit of ${limit} bytes`, { limit });
 }
 
 /** Reads the whole body, refusing (413) as soon as it passes `limit` bytes; trusts Content-Length to refuse early. */
@@ -60,7 +60,7 @@ export function readRaw(req: Request, limit: number): Promise<Buffer> {
     };
     const onError = (err: Error): void => {
       cleanup();
-      reject(new AppError(400, "bad-request", "the request body could not be read", { reason: err.message }));
+      reject(new AppError("bad-request", "the request body could not be read", { reason: err.message }));
     };
     const onAborted = (): void => onError(new Error("aborted"));
     const cleanup = (): void => {

@@ -14,7 +14,7 @@ import type { CompileTask, CompileTaskResult, HostQuestion } from "./compile-wor
 import type { CompileBudget } from "./compile-budget.js";
 import type { CodeOf } from "../dsl/catalogue.js";
 import { bundleWorker, execArgvWithoutTsx } from "../engine/worker-bundle.js";
-import { AppError } from "./errors.js";
+import { AppError, statusOf } from "./errors.js";
 import type { Logger } from "./logging.js";
 import type { EvaluabilityProblem } from "./publish-checks.js";
 
@@ -22,7 +22,7 @@ const at = { line: 1, column: 1, offset: 0 };
 
 function limitError(code: CodeOf<"error">, message: string, help: string): AppError {
   const diagnostic: Diagnostic = { code, severity: "error", message, help, start: at, end: at };
-  return new AppError(422, "policy-limit", message, { diagnostics: [diagnostic] });
+  return new AppError("policy-limit", message, { diagnostics: [diagnostic] });
 }
 
 const TSX_WORKER = new URL("./compile-worker-entry.mjs", import.meta.url).href;
@@ -31,10 +31,10 @@ let bundled: Promise<string | undefined> | undefined;
 /**
  * The task bundled into one plain ES module by esbuild (which tsx brings), so a thread starts in a fraction of the
  * second tsx takes to load TypeScript; content-addressed in the temp folder. Falls back to the tsx entry;
- * PRECEPT_COMPILE_WORKER=tsx forces it. (The same scheme as engine/simulate/run.ts.)
+ * `worker: "tsx"` (PRECEPT_COMPILE_WORKER=tsx) forces it. (The same scheme as engine/simulate/run.ts.)
  */
-async function workerFile(): Promise<string> {
-  if (process.env.PRECEPT_COMPILE_WORKER === "tsx") return TSX_WORKER;
+async function workerFile(worker: CompileBudget["worker"]): Promise<string> {
+  if (worker === "tsx") return TSX_WORKER;
   bundled ??= bundleWorker(new URL("./compile-worker.ts", import.meta.url), "precept-compile-worker");
   return (await bundled) ?? TSX_WORKER;
 }
@@ -51,7 +51,7 @@ export class CompilePool {
   ) {}
 
   private piscina(): Promise<Piscina<CompileTask, CompileTaskResult>> {
-    this.pool ??= workerFile().then(
+    this.pool ??= workerFile(this.budget.worker).then(
       (filename) =>
         new Piscina<CompileTask, CompileTaskResult>({
           filename,
@@ -116,7 +116,7 @@ export class CompilePool {
     } catch (e) {
       const answer = this.explain(e, timedOut, job.kind);
       // Over budget is the policy's doing; anything else is ours, and worth a stack in the log.
-      if (answer.status >= 500) this.log?.error({ err: e, kind: job.kind }, "compile task failed");
+      if (statusOf(answer) >= 500) this.log?.error({ err: e, kind: job.kind }, "compile task failed");
       else this.log?.info({ code: (answer.details as { diagnostics?: { code: string }[] } | undefined)?.diagnostics?.[0]?.code, kind: job.kind }, "compile task stopped");
       throw answer;
     } finally {
@@ -139,9 +139,9 @@ export class CompilePool {
       return limitError("limit/compile-stack", `${what} nested too deeply`, "split long expressions and chains of `let` facts");
     }
     if (/queue is at limit|no task queue available/i.test(String(err?.message))) {
-      return new AppError(503, "compile-busy", "the server is compiling as many policies as it can: try again shortly", { retryAfterSeconds: 1 });
+      return new AppError("compile-busy", "the server is compiling as many policies as it can: try again shortly", { retryAfterSeconds: 1 });
     }
-    return new AppError(503, "compile-failed", "the compiler stopped unexpectedly: try again");
+    return new AppError("compile-failed", "the compiler stopped unexpectedly: try again");
   }
 
   async close(): Promise<void> {

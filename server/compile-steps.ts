@@ -36,7 +36,7 @@ function capped(diagnostics: readonly Diagnostic[]): Diagnostic[] {
 function refuseLimits(diagnostics: readonly Diagnostic[]): void {
   const limited = diagnostics.filter(isLimit);
   if (limited.length > 0) {
-    throw new AppError(422, "policy-limit", `the policy exceeds a size limit: ${limited[0]!.message}`, { diagnostics: capped(diagnostics) });
+    throw new AppError("policy-limit", `the policy exceeds a size limit: ${limited[0]!.message}`, { diagnostics: capped(diagnostics) });
   }
 }
 
@@ -64,5 +64,5 @@ export async function assertEvaluable(s: Services, compiled: CompiledPolicy, cas
     start: at,
     end: at,
   }));
-  throw new AppError(422, "policy-unevaluable", "the policy compiles but cannot be evaluated, so it is not published", { diagnostics, problems: problems.slice(0, 20) });
+  throw new AppError("policy-unevaluable", "the policy compiles but cannot be evaluated, so it is not published", { diagnostics, problems: problems.slice(0, 20) });
 }

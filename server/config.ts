@@ -1,7 +1,12 @@
-/** Server configuration from the environment, with the defaults of the README. */
+/**
+ * Server configuration from the environment, with its defaults: the one place the server reads settings
+ * (test/settings.test.ts checks that nothing else in server/ or engine/ reads process.env). Everything else is
+ * handed its part of the ServerConfig.
+ */
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
-import { readAnalysisBudget, type AnalysisBudget } from "./analysis-pool.js";
-import { readCompileBudget, type CompileBudget } from "./compile-budget.js";
+import type { AnalysisBudget } from "./analysis-pool.js";
+import type { CompileBudget } from "./compile-budget.js";
 
 export interface ServerConfig {
   host: string;
@@ -25,9 +30,11 @@ export interface ServerConfig {
   /** How long SIGTERM waits for in-flight requests before cutting connections (ms). */
   shutdownGraceMs: number;
   logLevel: string;
+  /** PRECEPT_KEYS: `role:key,…` API keys (with those of `<dataDir>/keys.json`); none: every role, loopback only. */
+  keys?: string;
   /** Time, memory, threads and queue of the compile worker pool (compile-budget.ts). */
   compile: CompileBudget;
-  /** Time, threads and queue of the solver's worker pool (analysis-pool.ts). */
+  /** Time, threads, queue and memory of the solver's worker pool (analysis-pool.ts). */
   analysis: AnalysisBudget;
 }
 
@@ -40,11 +47,39 @@ export function parseSize(text: string): number {
   return Math.floor(Number(m[1]) * mult);
 }
 
-function int(text: string | undefined, fallback: number, name: string): number {
+function int(text: string | undefined, fallback: number, name: string, min = 0): number {
   if (text === undefined || text === "") return fallback;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, not \`${text}\``);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer of at least ${min}, not \`${text}\``);
   return n;
+}
+
+/**
+ * PRECEPT_COMPILE_TIMEOUT_MS (20000), PRECEPT_COMPILE_MEMORY_MB (512), PRECEPT_COMPILE_THREADS (1 on two cores:
+ * the event loop keeps a core), PRECEPT_COMPILE_QUEUE (16), PRECEPT_COMPILE_WORKER (`tsx` forces the unbundled task).
+ */
+export function readCompileBudget(env: NodeJS.ProcessEnv): CompileBudget {
+  return {
+    timeoutMs: int(env.PRECEPT_COMPILE_TIMEOUT_MS, 20_000, "PRECEPT_COMPILE_TIMEOUT_MS", 1),
+    memoryMb: int(env.PRECEPT_COMPILE_MEMORY_MB, 512, "PRECEPT_COMPILE_MEMORY_MB", 16),
+    threads: int(env.PRECEPT_COMPILE_THREADS, Math.max(1, Math.min(2, availableParallelism() - 1)), "PRECEPT_COMPILE_THREADS", 1),
+    maxQueue: int(env.PRECEPT_COMPILE_QUEUE, 16, "PRECEPT_COMPILE_QUEUE", 0),
+    worker: env.PRECEPT_COMPILE_WORKER === "tsx" ? "tsx" : "bundled",
+  };
+}
+
+/**
+ * PRECEPT_ANALYSIS_TIMEOUT_MS (30000), PRECEPT_ANALYSIS_THREADS (1 on two cores: the event loop keeps a core),
+ * PRECEPT_ANALYSIS_QUEUE (4), PRECEPT_ANALYSIS_MEMORY_MB (512), PRECEPT_ANALYSIS_WORKER (`tsx` forces the unbundled task).
+ */
+export function readAnalysisBudget(env: NodeJS.ProcessEnv): AnalysisBudget {
+  return {
+    timeoutMs: int(env.PRECEPT_ANALYSIS_TIMEOUT_MS, 30_000, "PRECEPT_ANALYSIS_TIMEOUT_MS", 1),
+    threads: int(env.PRECEPT_ANALYSIS_THREADS, Math.max(1, Math.min(2, availableParallelism() - 1)), "PRECEPT_ANALYSIS_THREADS", 1),
+    maxQueue: int(env.PRECEPT_ANALYSIS_QUEUE, 4, "PRECEPT_ANALYSIS_QUEUE", 0),
+    memoryMb: int(env.PRECEPT_ANALYSIS_MEMORY_MB, 512, "PRECEPT_ANALYSIS_MEMORY_MB", 64),
+    worker: env.PRECEPT_ANALYSIS_WORKER === "tsx" ? "tsx" : "bundled",
+  };
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): ServerConfig {
@@ -63,6 +98,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     pollMs: int(env.PRECEPT_POLL_MS, 2000, "PRECEPT_POLL_MS"),
     shutdownGraceMs: int(env.PRECEPT_SHUTDOWN_GRACE_MS, 10_000, "PRECEPT_SHUTDOWN_GRACE_MS"),
     logLevel: env.LOG_LEVEL || "info",
+    ...(env.PRECEPT_KEYS ? { keys: env.PRECEPT_KEYS } : {}),
     compile: readCompileBudget(env),
     analysis: readAnalysisBudget(env),
   };

@@ -1,28 +1,47 @@
 /**
- * One error type and one error middleware. Every failure the API reports has the shape
- * `{ error: { code, message, details? } }`; codes are stable (clients and tests match on them), messages are
+ * One error type (engine/errors.ts), one table from its codes to HTTP statuses, one error middleware. Every
+ * failure the API reports has the shape `{ error: { code, message, details? } }`; codes are stable (clients and tests match on them), messages are
  * lowercase without a final period, and nothing internal (stack, SQL, file paths) ever reaches the client.
  */
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { DRAIN_LIMIT, drainRequest } from "./drain.js";
 import { isStoreUnavailable } from "./store/unavailable.js";
+import { AppError, type ErrorCode } from "../engine/errors.js";
 
-export class AppError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = "AppError";
-  }
-}
+export { AppError, type ErrorCode } from "../engine/errors.js";
 
-export const badRequest = (code: string, message: string, details?: unknown): AppError =>
-  new AppError(400, code, message, details);
-export const notFound = (code: string, message: string, details?: unknown): AppError =>
-  new AppError(404, code, message, details);
+/** The one table from error code to HTTP status (the OpenAPI document's error responses are listed per status). */
+export const HTTP_STATUS = {
+  "bad-json": 400, "bad-request": 400, "invalid-body": 400, "invalid-query": 400, "invalid-parameter": 400,
+  "invalid-request": 400, "invalid-name": 400, "too-deep": 400, "forbidden-key": 400, "forbidden-character": 400,
+  "non-finite-number": 400, "unknown-parameter": 400, "unknown-outcome": 400, "no-request-set": 400,
+  "request-set-program": 400,
+  unauthorized: 401,
+  forbidden: 403, "loopback-only": 403, "review-required": 403, "same-person": 403,
+  "not-found": 404, "unknown-program": 404, "unknown-version": 404, "unknown-decision": 404, "unknown-draft": 404,
+  "unknown-request-set": 404, "unknown-simulation": 404, "no-version-in-force": 404, "no-decisions": 404,
+  "version-withdrawn": 410,
+  "version-exists": 409, "already-withdrawn": 409, "version-unavailable": 409, "review-decided": 409,
+  "draft-changed": 409, "shipped-request-set": 409, "simulation-not-done": 409,
+  "payload-too-large": 413,
+  "unsupported-media-type": 415,
+  "policy-invalid": 422, "policy-limit": 422, "policy-unevaluable": 422, "program-mismatch": 422,
+  "publish-refused": 422, "test-cases-invalid": 422, "import-failed": 422, "draft-does-not-compile": 422,
+  "draft-wrong-program": 422,
+  internal: 500, "evaluation-failed": 500, "analysis-failed": 500,
+  "store-unavailable": 503, "log-unavailable": 503, "compile-busy": 503, "compile-failed": 503,
+  "simulations-busy": 503, "analysis-busy": 503, unreachable: 503,
+} as const satisfies Record<ErrorCode, number>;
+
+/** Codes answered with status S. */
+export type CodeWith<S extends number> = { [K in ErrorCode]: (typeof HTTP_STATUS)[K] extends S ? K : never }[ErrorCode];
+
+export const statusOf = (e: AppError): number => HTTP_STATUS[e.code];
+
+export const badRequest = (code: CodeWith<400>, message: string, details?: unknown): AppError =>
+  new AppError(code, message, details);
+export const notFound = (code: CodeWith<404>, message: string, details?: unknown): AppError =>
+  new AppError(code, message, details);
 
 /** The body of an error response. */
 export function errorBody(code: string, message: string, details?: unknown): object {
@@ -31,7 +50,7 @@ export function errorBody(code: string, message: string, details?: unknown): obj
 
 /** Unknown routes: a JSON 404 instead of Express's HTML page. */
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
-  next(new AppError(404, "not-found", `no route for ${req.method} ${req.path}`));
+  next(new AppError("not-found", `no route for ${req.method} ${req.path}`));
 };
 
 /**
@@ -48,7 +67,7 @@ export const errorMiddleware: ErrorRequestHandler = (err: unknown, req, res, nex
   let status: number;
   let body: object;
   if (err instanceof AppError) {
-    status = err.status;
+    status = statusOf(err);
     body = errorBody(err.code, err.message, err.details);
   } else if (isStoreUnavailable(err)) {
     // The database is away or the disk refuses: the request may be retried, it is not our bug.

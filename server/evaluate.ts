@@ -74,7 +74,7 @@ export function evaluateOne(manifests: Manifests, entry: Entry, request: unknown
     });
   } catch (err) {
     // The engine promises not to throw on a valid request; if it does, that is our bug, not the caller's.
-    throw new AppError(500, "evaluation-failed", "the evaluator failed on this request", { cause: String(err) });
+    throw new AppError("evaluation-failed", "the evaluator failed on this request", { cause: String(err) });
   }
   const id = randomUUID();
   const latencyMs = Math.round((performance.now() - opts.startedAt) * 1000) / 1000;

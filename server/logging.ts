@@ -16,7 +16,7 @@ declare global {
 
 export type { Logger };
 
-export function createLogger(level = process.env.LOG_LEVEL ?? "info"): Logger {
+export function createLogger(level = "info"): Logger {
   return pino({ level, base: { service: "precept" } });
 }
 

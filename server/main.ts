@@ -15,7 +15,7 @@ const config = readConfig();
 const log = createLogger(config.logLevel);
 
 try {
-  const auth = loadAuth(process.env, config.dataDir);
+  const auth = loadAuth(config);
   const t0 = performance.now();
   const running = await startServer(config, log, { auth });
   const s = running.services;

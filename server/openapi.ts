@@ -1,16 +1,14 @@
 /**
- * The OpenAPI 3.1 document, generated from the registry: each program's request schema is the `requestSchema`
- * embedded in its compiled policies — the very schema the evaluator validates with — so the document cannot
- * drift from what the server accepts. Evaluate paths are emitted per program (a templated `{program}` path could
- * not name a different body schema per program); the rest are generic.
+ * The OpenAPI 3.1 document, generated: every body schema is the contract's (server/contract/schemas.ts, the same
+ * objects the routes validate with and the editor's types come from), every error response lists the codes the
+ * one table (server/errors.ts) gives its status, and each program's request schema is the `requestSchema`
+ * embedded in its compiled policies, the very schema the evaluator validates with. Evaluate paths are emitted
+ * per program (a templated `{program}` path could not name a different body schema per program).
  */
-import { PROGRAM_MANIFEST_SCHEMA } from "../engine/program-manifest-schema.js";
 import { Manifests } from "../engine/program-manifest.js";
-import { TEST_CASE_SCHEMA, TEST_CASES_SCHEMA } from "../engine/test-case-schema.js";
+import { CONTRACT_SCHEMAS } from "./contract/schemas.js";
+import { HTTP_STATUS } from "./errors.js";
 import type { Registry, Entry } from "./registry.js";
-import { analysisOpenApiPaths } from "./routes/analysis.js";
-import { dryRunOpenApiPaths } from "./routes/dry-run.js";
-import { simulationOpenApiPaths } from "./routes/simulations.js";
 
 type Schema = Record<string, unknown>;
 
@@ -42,90 +40,23 @@ const ERROR_TEXT: Record<number, string> = {
   410: "the version was withdrawn (details.reason says why)",
   415: "wrong content type",
   422: "the policy does not compile, exceeds a size or compile budget (`policy-limit`, a `limit/…` diagnostic), cannot be evaluated (`policy-unevaluable`), or publishing is refused (`publish-refused`: details.reasons in words); details.diagnostics",
+  500: "a fault of the server (logged with its stack; nothing internal is answered)",
   503: "the server cannot do this now (the store is away: disk full or database unreachable, nothing was decided; or the compile workers are busy: `compile-busy`, `compile-failed`): try again shortly",
 };
 
-function commonComponents(): Schema {
-  const diagnosticPos = { type: "object", required: ["line", "column", "offset"], properties: { line: { type: "integer" }, column: { type: "integer" }, offset: { type: "integer" } } };
-  return {
-    Error: {
-      type: "object",
-      required: ["error"],
-      properties: {
-        error: { type: "object", required: ["code", "message"], properties: { code: { type: "string" }, message: { type: "string" }, details: {} } },
-      },
-    },
-    Reason: {
-      type: "object",
-      required: ["rule", "code", "text", "citation"],
-      properties: { rule: { type: "string" }, code: { type: "string" }, text: { type: "string" }, citation: { type: "string" } },
-    },
-    RuleTrace: {
-      type: "object",
-      required: ["rule", "fired", "line", "conditions"],
-      properties: {
-        rule: { type: "string" },
-        fired: { type: "boolean" },
-        outcome: { type: "string" },
-        line: { type: "integer" },
-        conditions: {
-          type: "array",
-          items: { type: "object", required: ["condition", "result", "values"], properties: { condition: { type: "string" }, result: { type: "boolean" }, values: { type: "object" } } },
-        },
-      },
-    },
-    Decision: {
-      type: "object",
-      required: ["id", "program", "version", "hash", "outcome", "reasons", "attributes", "fired"],
-      properties: {
-        id: { type: "string", description: "decision id in the decision log" },
-        program: { type: "string" },
-        version: { type: "string" },
-        hash: { type: "string", description: "hash of the compiled policy that decided" },
-        decisionDate: { type: "string", format: "date" },
-        outcome: { type: "string" },
-        reasons: { type: "array", items: ref("Reason") },
-        attributes: { type: "object" },
-        fired: { type: "array", items: { type: "string" } },
-        explanation: { type: "array", items: ref("RuleTrace") },
-      },
-    },
-    Diagnostic: {
-      type: "object",
-      required: ["code", "severity", "message", "start", "end"],
-      properties: { code: { type: "string" }, severity: { enum: ["error", "warning"] }, message: { type: "string" }, help: { type: "string" }, start: diagnosticPos, end: diagnosticPos },
-    },
-    // The manifest schema without its dialect line: OpenAPI 3.1 schemas are 2020-12 already.
-    ProgramManifest: Object.fromEntries(Object.entries(PROGRAM_MANIFEST_SCHEMA).filter(([k]) => k !== "$schema")),
-    VersionSummary: {
-      type: "object",
-      required: ["version", "effective", "title", "status", "hash", "publishedAt"],
-      properties: {
-        version: { type: "string" }, effective: { type: "string", format: "date" }, end: { type: "string", format: "date" },
-        extends: { type: "string" }, title: { type: "string" }, status: { type: "string" }, origin: { enum: ["shipped", "api"] },
-        hash: { type: "string" }, publishedAt: { type: "string", format: "date-time" },
-      },
-    },
-    SourceBody: {
-      type: "object", required: ["source"],
-      properties: {
-        source: { type: "string", description: "the policy file: YAML envelope and DSL" },
-        tests: { ...TEST_CASES_SCHEMA, description: "the version's test cases, stored with it" },
-      },
-    },
-    TestCase: TEST_CASE_SCHEMA,
-    DraftMeta: {
-      type: "object",
-      properties: { program: { type: "string" }, name: { type: "string" }, base: { type: "string" }, revision: { type: "integer" }, updatedAt: { type: "string", format: "date-time" } },
-    },
-    Tests: {
-      type: "object",
-      properties: {
-        program: { type: "string" }, version: { type: "string" }, origin: { enum: ["shipped", "api", null] },
-        updatedAt: { type: ["string", "null"], format: "date-time" }, cases: { type: "array", items: ref("TestCase") },
-      },
-    },
-  };
+/** The contract's schemas as plain JSON (TypeBox marks its objects with symbols, which JSON drops anyway). */
+function contractComponents(): Schema {
+  return JSON.parse(JSON.stringify(CONTRACT_SCHEMAS)) as Schema;
+}
+
+/** One error response per status: the shared Error body, its code one of those the table gives that status. */
+function errorComponents(): Record<string, unknown> {
+  const byStatus = new Map<number, string[]>();
+  for (const [code, status] of Object.entries(HTTP_STATUS)) byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  return Object.fromEntries([...byStatus].sort(([a], [b]) => a - b).map(([status, codes]) => [`E${status}`, {
+    description: ERROR_TEXT[status] ?? "error",
+    content: json({ allOf: [ref("Error"), { type: "object", properties: { error: { type: "object", properties: { code: { enum: codes } } } } }] }),
+  }]));
 }
 
 function evaluateOps(program: string, entries: Entry[], components: Schema, dateOfService: string): Record<string, unknown> {
@@ -202,8 +133,195 @@ function evaluateOps(program: string, entries: Entry[], components: Schema, date
   };
 }
 
+const pathParam = (name: string, description?: string, schema: Schema = { type: "string" }): Schema =>
+  ({ name, in: "path", required: true, schema, ...(description ? { description } : {}) });
+const body = (name: string, required = true): Schema => ({ required, content: json(ref(name)) });
+const answer = (description: string, name?: string): Schema => (name ? { description, content: json(ref(name)) } : { description });
+const role = (...roles: string[]): Schema => ({ "x-precept-role": roles.join(" or ") });
+
+/** The routes other than evaluate: every body a contract component. */
+function genericPaths(): Record<string, unknown> {
+  const program = pathParam("program");
+  const version = pathParam("version");
+  const id = pathParam("id");
+  return {
+    "/health": { get: { security: [], operationId: "health", responses: { 200: answer("alive", "Health") } } },
+    "/ready": { get: { security: [], operationId: "ready", responses: { 200: answer("ready", "Ready"), 503: answer("not ready", "Ready") } } },
+    "/openapi.json": { get: { security: [], operationId: "openapi", responses: { 200: { description: "this document", content: json({ type: "object" }) } } } },
+    "/v1/programs": {
+      get: { operationId: "listPrograms", summary: "Programs with their manifest and versions", responses: { 200: answer("programs", "ProgramList"), ...errorResponses(401, 403) } },
+    },
+    "/v1/programs/{program}/versions/{version}": {
+      get: {
+        operationId: "getVersion", summary: "A version's source, metadata and compiled hash",
+        parameters: [program, version, { name: "include", in: "query", schema: { enum: ["compiled"] } }],
+        responses: { 200: answer("the version", "VersionDetail"), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    "/v1/programs/{program}/versions": {
+      post: {
+        ...role("author"), operationId: "publishVersion", summary: "Publish a version (no keys configured: self-approved; otherwise 403 review-required); its id and dates come from the source's envelope",
+        parameters: [program], requestBody: body("PublishBody"),
+        responses: { 201: answer("published", "PublishAnswer"), ...errorResponses(400, 401, 403, 409, 413, 415, 422, 503) },
+      },
+    },
+    "/v1/programs/{program}/versions/{version}/withdraw": {
+      parameters: [program, version],
+      post: {
+        ...role("author"), operationId: "withdrawVersion", summary: "Withdraw a version: still readable and explainable, never in force, evaluating under it answers 410",
+        requestBody: body("WithdrawBody"), responses: { 200: answer("withdrawn", "PublishedAnswer"), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+      },
+    },
+    "/v1/programs/{program}/reviews": {
+      parameters: [program],
+      get: { operationId: "listReviews", summary: "Drafts submitted for review, newest first", responses: { 200: answer("reviews", "ReviewList"), ...errorResponses(400, 401, 403, 404) } },
+      post: {
+        ...role("author"), operationId: "submitReview", summary: "Submit a draft for review; a second author approves it (server/publish-review.ts)",
+        requestBody: body("ReviewBody"),
+        responses: { 201: answer("submitted, with the checks (failing test cases, a past effective date and the decisions it would move)", "ReviewAnswer"), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 503) },
+      },
+    },
+    "/v1/programs/{program}/dry-run": {
+      post: {
+        ...role("author"), operationId: "dryRun",
+        summary: "Decide a request under a draft (unpublished source) as the server would, duplicates looked up in the decision log; nothing is logged or accepted",
+        parameters: [program], requestBody: body("DryRunBody"),
+        responses: { 200: answer("the decision; `lookups` says what duplicateOf was told", "DryRunAnswer"), ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503) },
+      },
+    },
+    "/v1/programs/{program}/reviews/{id}": {
+      parameters: [program, id],
+      get: { operationId: "getReview", summary: "A review with its source and the checks run again now", responses: { 200: answer("the review", "ReviewAnswer"), ...errorResponses(400, 401, 403, 404) } },
+    },
+    "/v1/programs/{program}/reviews/{id}/approve": {
+      parameters: [program, id],
+      post: {
+        ...role("author"), operationId: "approveReview", summary: "Approve (another author's key) and publish; a past date needs confirmRetroactive = the affected decisions",
+        requestBody: body("ApproveBody"), responses: { 201: answer("published", "PublishedAnswer"), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 503) },
+      },
+    },
+    "/v1/programs/{program}/reviews/{id}/reject": {
+      parameters: [program, id],
+      post: {
+        ...role("author"), operationId: "rejectReview", summary: "Send a draft back to its author, with the reason",
+        requestBody: body("RejectBody"), responses: { 200: answer("rejected", "ReviewAnswer"), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+      },
+    },
+    "/v1/programs/{program}/versions/{version}/tests": {
+      parameters: [program, version],
+      get: { operationId: "getTests", summary: "A version's test cases (empty when it has none)", responses: { 200: answer("the cases", "Tests"), ...errorResponses(400, 401, 403, 404) } },
+      put: {
+        ...role("author"), operationId: "saveTests", summary: "Replace a version's test cases; answers how each runs under the version",
+        requestBody: body("TestsBody"), responses: { 200: answer("saved", "TestsSaved"), ...errorResponses(400, 401, 403, 404, 413, 415, 422) },
+      },
+    },
+    "/v1/compile": {
+      post: {
+        ...role("author"), operationId: "compile", summary: "Compile a draft; nothing is stored",
+        requestBody: body("CompileBody"), responses: { 200: answer("diagnostics and, when there is no error, the compiled policy", "CompileAnswer"), ...errorResponses(400, 401, 403, 413, 415, 422, 503) },
+      },
+    },
+    "/v1/decisions": {
+      get: {
+        ...role("analyst"), operationId: "listDecisions", summary: "The decision log, newest first",
+        parameters: [
+          ...["program", "version", "outcome"].map((name) => ({ name, in: "query", schema: { type: "string" } })),
+          { name: "from", in: "query", schema: { type: "string" }, description: "date or date-time, inclusive" },
+          { name: "to", in: "query", schema: { type: "string" }, description: "a date (through that day) or a date-time (exclusive)" },
+          { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 } },
+          { name: "cursor", in: "query", schema: { type: "string" } },
+        ],
+        responses: { 200: answer("a page", "DecisionPage"), ...errorResponses(400, 401, 403) },
+      },
+    },
+    "/v1/decisions/{id}": {
+      get: {
+        ...role("analyst"), operationId: "getDecision", summary: "One logged decision; with explain=true, explained again under its version, date and duplicate lookups",
+        parameters: [id, { name: "explain", in: "query", schema: { type: "boolean", default: false } }],
+        responses: { 200: answer("the decision (with `explanation`, `reproduced` and any `differences` when explained)", "ExplainedDecision"), ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    "/v1/drafts": {
+      get: {
+        operationId: "listDrafts", summary: "A program's shared drafts, newest first",
+        parameters: [{ name: "program", in: "query", required: true, schema: { type: "string" } }],
+        responses: { 200: answer("drafts (without their source)", "DraftList"), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    "/v1/drafts/{program}/{name}": {
+      parameters: [program, pathParam("name", "the version the draft changes, or `<version>+new` for a new version extending it", { type: "string", pattern: "^[A-Za-z0-9._-]{1,64}(\\+new)?$" })],
+      get: { operationId: "getDraft", summary: "A shared draft with its source", responses: { 200: answer("the draft", "Draft"), ...errorResponses(400, 401, 403, 404) } },
+      put: {
+        ...role("author"), operationId: "saveDraft", summary: "Share a draft; with `revision`, only over that revision (409 draft-changed otherwise)",
+        requestBody: body("DraftBody"), responses: { 200: answer("saved", "DraftMeta"), ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+      },
+      delete: { ...role("author"), operationId: "deleteDraft", summary: "Delete a shared draft", responses: { 204: answer("deleted"), ...errorResponses(400, 401, 403, 404) } },
+    },
+    "/v1/request-sets": {
+      get: {
+        ...role("analyst"), operationId: "listRequestSets", summary: "Named request sets: shipped histories, imports, decision-log selections",
+        parameters: [{ name: "program", in: "query", schema: { type: "string" } }],
+        responses: { 200: answer("the sets", "RequestSetList"), ...errorResponses(400, 401, 403) },
+      },
+      post: {
+        ...role("analyst"), operationId: "importRequestSet", summary: "Import NDJSON, a JSON array or CSV; bad rows fail the import or are skipped",
+        parameters: [
+          { name: "program", in: "query", required: true, schema: { type: "string" } },
+          { name: "name", in: "query", schema: { type: "string" } },
+          { name: "onError", in: "query", schema: { enum: ["fail", "skip"], default: "fail" } },
+        ],
+        requestBody: {
+          required: true,
+          description: "requests of the program (each checked against its newest version's request schema)",
+          content: { "application/x-ndjson": { schema: { type: "object" } }, "application/json": { schema: { type: "array", items: { type: "object" } } }, "text/csv": { schema: { type: "string" } } },
+        },
+        responses: { 201: answer("imported", "RequestSetImported"), ...errorResponses(400, 401, 403, 404, 413, 415, 422) },
+      },
+    },
+    "/v1/request-sets/from-log": {
+      post: {
+        ...role("analyst"), operationId: "selectRequestSet", summary: "A request set from the decision log (program, date range, version, outcome)",
+        requestBody: body("FromLogBody"), responses: { 201: answer("selected", "RequestSetSelected"), ...errorResponses(400, 401, 403, 404, 413, 415) },
+      },
+    },
+    "/v1/request-sets/{id}": {
+      delete: { ...role("analyst"), operationId: "deleteRequestSet", parameters: [id], responses: { 204: answer("deleted"), ...errorResponses(400, 401, 403, 404, 409) } },
+    },
+    "/v1/simulations": {
+      post: {
+        ...role("analyst"), operationId: "startSimulation", summary: "Replay a request set through a baseline version and a candidate (`{ version }` or a draft `{ source }`)",
+        requestBody: body("SimulationBody"), responses: { 202: answer("queued", "SimulationJob"), ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503) },
+      },
+    },
+    "/v1/simulations/{id}": {
+      parameters: [id],
+      get: { ...role("analyst"), operationId: "getSimulation", responses: { 200: answer("the job", "SimulationJob"), ...errorResponses(400, 401, 403, 404) } },
+      delete: { ...role("analyst"), operationId: "cancelSimulation", responses: { 200: answer("cancelled (or already finished), without the report", "SimulationJob"), ...errorResponses(400, 401, 403, 404) } },
+    },
+    "/v1/simulations/{id}/changed": {
+      get: {
+        ...role("analyst"), operationId: "changedRequests", summary: "Changed requests of a finished simulation, a page at a time (format=csv: all of them)",
+        parameters: [id, { name: "offset", in: "query", schema: { type: "integer", minimum: 0 } }, { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000 } }, { name: "format", in: "query", schema: { enum: ["csv"] } }],
+        responses: { 200: { description: "a page", content: { ...json(ref("ChangedPage")), "text/csv": { schema: { type: "string" } } } }, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    "/v1/analysis/diff": {
+      post: {
+        ...role("author", "analyst"), operationId: "diffVersions", summary: "The verified difference between two versions (z3): every outcome transition with a proven example",
+        requestBody: body("DiffBody"), responses: { 200: answer("equivalent, different or unknown, with examples", "DiffAnswer"), ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503) },
+      },
+    },
+    "/v1/analysis/analyze": {
+      post: {
+        ...role("author", "analyst"), operationId: "analyzeVersion", summary: "Rules that never fire or never decide, overlaps, gaps, conditions always true or false",
+        requestBody: body("AnalyzeBody"), responses: { 200: answer("the findings", "AnalyzeAnswer"), ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503) },
+      },
+    },
+  };
+}
+
 export function buildOpenApi(registry: Registry, manifests: Manifests = new Manifests()): object {
-  const components = commonComponents();
+  const components = contractComponents();
   const programPaths: Record<string, unknown> = {};
   for (const program of registry.programNames()) {
     const versions = registry.versions(program);
@@ -211,176 +329,16 @@ export function buildOpenApi(registry: Registry, manifests: Manifests = new Mani
     const field = (manifests.get(program) ?? (newest ? manifests.of(newest.compiled) : undefined))?.dateOfService ?? "dateOfService";
     Object.assign(programPaths, evaluateOps(program, versions, components, field));
   }
-  const sec = (role: string): Schema => ({ "x-precept-role": role });
   return {
     openapi: "3.1.0",
     jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
-    info: { title: "Precept", version: "1", description: "Coverage policy as code: evaluate requests under versioned policies, publish versions, read the decision log." },
+    info: { title: "Precept", version: "1", description: "Coverage policy as code: evaluate requests under versioned policies, publish versions, read the decision log, simulate and analyse changes." },
     security: [{ bearer: [] }, { apiKey: [] }],
     tags: registry.programNames().map((name) => ({ name })),
-    paths: {
-      ...simulationOpenApiPaths(),
-      ...analysisOpenApiPaths(),
-      ...dryRunOpenApiPaths(),
-      "/health": { get: { security: [], operationId: "health", responses: { 200: { description: "alive" } } } },
-      "/ready": { get: { security: [], operationId: "ready", responses: { 200: { description: "ready" }, 503: { description: "not ready" } } } },
-      "/openapi.json": { get: { security: [], operationId: "openapi", responses: { 200: { description: "this document" } } } },
-      "/v1/programs": {
-        get: {
-          operationId: "listPrograms", summary: "Programs with their versions",
-          responses: {
-            200: {
-              description: "programs",
-              content: json({ type: "object", properties: { programs: { type: "array", items: { type: "object", properties: { program: { type: "string" }, outcomes: { type: "array", items: { type: "string" } }, manifest: ref("ProgramManifest"), versions: { type: "array", items: ref("VersionSummary") } } } } } }),
-            },
-            ...errorResponses(401, 403),
-          },
-        },
-      },
-      "/v1/programs/{program}/versions/{version}": {
-        get: {
-          operationId: "getVersion", summary: "A version's source, metadata and compiled hash",
-          parameters: [
-            { name: "program", in: "path", required: true, schema: { type: "string" } },
-            { name: "version", in: "path", required: true, schema: { type: "string" } },
-            { name: "include", in: "query", schema: { enum: ["compiled"] } },
-          ],
-          responses: { 200: { description: "the version", content: json({ allOf: [ref("VersionSummary"), { type: "object", properties: { program: { type: "string" }, source: { type: "string" }, compiled: { type: "object" } } }] }) }, ...errorResponses(401, 403, 404) },
-        },
-      },
-      "/v1/programs/{program}/versions": {
-        post: {
-          ...sec("author"), operationId: "publishVersion", summary: "Publish a version; its id and dates come from the source's envelope",
-          parameters: [{ name: "program", in: "path", required: true, schema: { type: "string" } }],
-          requestBody: { required: true, content: json(ref("SourceBody")) },
-          responses: { 201: { description: "published", content: json(ref("VersionSummary")) }, ...errorResponses(400, 401, 403, 409, 413, 415, 422, 503) },
-        },
-      },
-      "/v1/programs/{program}/reviews": {
-        parameters: [{ name: "program", in: "path", required: true, schema: { type: "string" } }],
-        get: {
-          operationId: "listReviews", summary: "Drafts submitted for review, newest first (selfApproval: no keys configured)",
-          responses: { 200: { description: "reviews", content: json({ type: "object", properties: { reviews: { type: "array" }, selfApproval: { type: "boolean" } } }) }, ...errorResponses(401, 403, 404) },
-        },
-        post: {
-          ...sec("author"), operationId: "submitReview", summary: "Submit a draft for review; a second author approves it (server/publish-review.ts)",
-          requestBody: { required: true, content: json({ type: "object", required: ["source", "note"], properties: { source: { type: "string" }, note: { type: "string" }, tests: { type: "array" }, retroactive: { type: "boolean" }, name: { type: "string" } } }) },
-          responses: { 201: { description: "submitted, with the checks (failing test cases, a past effective date and the decisions it would move)", content: json({ type: "object" }) }, ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422) },
-        },
-      },
-      "/v1/programs/{program}/reviews/{id}": {
-        parameters: [{ name: "program", in: "path", required: true, schema: { type: "string" } }, { name: "id", in: "path", required: true, schema: { type: "string" } }],
-        get: { operationId: "getReview", summary: "A review with its source and the checks run again now", responses: { 200: { description: "the review", content: json({ type: "object" }) }, ...errorResponses(401, 403, 404) } },
-      },
-      "/v1/programs/{program}/reviews/{id}/approve": {
-        parameters: [{ name: "program", in: "path", required: true, schema: { type: "string" } }, { name: "id", in: "path", required: true, schema: { type: "string" } }],
-        post: {
-          ...sec("author"), operationId: "approveReview", summary: "Approve (another author's key) and publish; a past date needs confirmRetroactive = the affected decisions",
-          requestBody: { required: false, content: json({ type: "object", properties: { confirmRetroactive: { type: "integer", minimum: 0 }, name: { type: "string" } } }) },
-          responses: { 201: { description: "published", content: json(ref("VersionSummary")) }, ...errorResponses(400, 401, 403, 404, 409, 422) },
-        },
-      },
-      "/v1/programs/{program}/reviews/{id}/reject": {
-        parameters: [{ name: "program", in: "path", required: true, schema: { type: "string" } }, { name: "id", in: "path", required: true, schema: { type: "string" } }],
-        post: {
-          ...sec("author"), operationId: "rejectReview", summary: "Send a draft back to its author, with the reason",
-          requestBody: { required: true, content: json({ type: "object", required: ["reason"], properties: { reason: { type: "string" }, name: { type: "string" } } }) },
-          responses: { 200: { description: "rejected", content: json({ type: "object" }) }, ...errorResponses(400, 401, 403, 404, 409) },
-        },
-      },
-      "/v1/programs/{program}/versions/{version}/withdraw": {
-        parameters: [{ name: "program", in: "path", required: true, schema: { type: "string" } }, { name: "version", in: "path", required: true, schema: { type: "string" } }],
-        post: {
-          ...sec("author"), operationId: "withdrawVersion", summary: "Withdraw a version: still readable and explainable, never in force, evaluating under it answers 410",
-          requestBody: { required: true, content: json({ type: "object", required: ["reason"], properties: { reason: { type: "string" }, name: { type: "string" } } }) },
-          responses: { 200: { description: "withdrawn", content: json(ref("VersionSummary")) }, ...errorResponses(400, 401, 403, 404, 409) },
-        },
-      },
-      "/v1/programs/{program}/versions/{version}/tests": {
-        parameters: [
-          { name: "program", in: "path", required: true, schema: { type: "string" } },
-          { name: "version", in: "path", required: true, schema: { type: "string" } },
-        ],
-        get: {
-          operationId: "getTests", summary: "A version's test cases (empty when it has none)",
-          responses: { 200: { description: "the cases", content: json(ref("Tests")) }, ...errorResponses(401, 403, 404) },
-        },
-        put: {
-          ...sec("author"), operationId: "saveTests", summary: "Replace a version's test cases; answers how each runs under the version",
-          requestBody: { required: true, content: json({ type: "object", required: ["cases"], properties: { cases: { type: "array", items: ref("TestCase") } } }) },
-          responses: {
-            200: {
-              description: "saved",
-              content: json({ allOf: [ref("Tests"), { type: "object", properties: { results: { type: "array", items: { type: "object", properties: { name: { type: "string" }, passed: { type: "boolean" }, problems: { type: "array", items: { type: "string" } } } } } } }] }),
-            },
-            ...errorResponses(400, 401, 403, 404, 413, 415, 422),
-          },
-        },
-      },
-      "/v1/compile": {
-        post: {
-          ...sec("author"), operationId: "compile", summary: "Compile a draft; nothing is stored",
-          requestBody: { required: true, content: json({ type: "object", required: ["source"], properties: { program: { type: "string" }, source: { type: "string" } } }) },
-          responses: { 200: { description: "diagnostics and, when there is no error, the compiled policy", content: json({ type: "object", properties: { diagnostics: { type: "array", items: ref("Diagnostic") }, compiled: { type: ["object", "null"] } } }) }, ...errorResponses(400, 401, 403, 413, 415, 422, 503) },
-        },
-      },
-      "/v1/decisions": {
-        get: {
-          ...sec("analyst"), operationId: "listDecisions", summary: "The decision log, newest first",
-          parameters: [
-            ...["program", "version", "outcome"].map((name) => ({ name, in: "query", schema: { type: "string" } })),
-            { name: "from", in: "query", schema: { type: "string" }, description: "date or date-time, inclusive" },
-            { name: "to", in: "query", schema: { type: "string" }, description: "a date (through that day) or a date-time (exclusive)" },
-            { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 } },
-            { name: "cursor", in: "query", schema: { type: "string" } },
-          ],
-          responses: { 200: { description: "a page", content: json({ type: "object", properties: { items: { type: "array" }, nextCursor: { type: "string" } } }) }, ...errorResponses(400, 401, 403) },
-        },
-      },
-      "/v1/drafts": {
-        get: {
-          operationId: "listDrafts", summary: "A program's shared drafts, newest first",
-          parameters: [{ name: "program", in: "query", required: true, schema: { type: "string" } }],
-          responses: { 200: { description: "drafts (without their source)", content: json({ type: "object", properties: { drafts: { type: "array", items: ref("DraftMeta") } } }) }, ...errorResponses(400, 401, 403, 404) },
-        },
-      },
-      "/v1/drafts/{program}/{name}": {
-        parameters: [
-          { name: "program", in: "path", required: true, schema: { type: "string" } },
-          { name: "name", in: "path", required: true, schema: { type: "string", pattern: "^[A-Za-z0-9._-]{1,64}(\\+new)?$" }, description: "the version the draft changes, or `<version>+new` for a new version extending it" },
-        ],
-        get: {
-          operationId: "getDraft", summary: "A shared draft with its source",
-          responses: { 200: { description: "the draft", content: json({ allOf: [ref("DraftMeta"), { type: "object", properties: { source: { type: "string" } } }] }) }, ...errorResponses(400, 401, 403, 404) },
-        },
-        put: {
-          ...sec("author"), operationId: "saveDraft", summary: "Share a draft; with `revision`, only over that revision (409 draft-changed otherwise)",
-          requestBody: { required: true, content: json({ type: "object", required: ["source", "base"], properties: { source: { type: "string" }, base: { type: "string" }, revision: { type: "integer", minimum: 0 } } }) },
-          responses: { 200: { description: "saved", content: json(ref("DraftMeta")) }, ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
-        },
-        delete: {
-          ...sec("author"), operationId: "deleteDraft", summary: "Delete a shared draft",
-          responses: { 204: { description: "deleted" }, ...errorResponses(400, 401, 403, 404) },
-        },
-      },
-      "/v1/decisions/{id}": {
-        get: {
-          ...sec("analyst"), operationId: "getDecision", summary: "One logged decision; with explain=true, explained again under its version, date and duplicate lookups",
-          parameters: [
-            { name: "id", in: "path", required: true, schema: { type: "string" } },
-            { name: "explain", in: "query", schema: { type: "boolean", default: false } },
-          ],
-          responses: {
-            200: { description: "the decision (with `explanation`, `reproduced` and any `differences` when explained)", content: json({ type: "object" }) },
-            ...errorResponses(400, 401, 403, 404, 409),
-          },
-        },
-      },
-      ...programPaths,
-    },
+    paths: { ...genericPaths(), ...programPaths },
     components: {
       schemas: components,
-      responses: Object.fromEntries(Object.entries(ERROR_TEXT).map(([code, text]) => [`E${code}`, { description: text, content: json(ref("Error")) }])),
+      responses: errorComponents(),
       securitySchemes: {
         bearer: { type: "http", scheme: "bearer", description: "API key as a bearer token" },
         apiKey: { type: "apiKey", in: "header", name: "x-api-key" },

@@ -120,7 +120,7 @@ export function blockingReasons(c: PublishChecks, consent: Consent): Reason[] {
 export function refusal(c: PublishChecks, consent: Consent): AppError | undefined {
   const reasons = blockingReasons(c, consent);
   if (!reasons.length) return undefined;
-  return new AppError(422, "publish-refused", `not published: ${reasons.map((r) => r.message).join(" Also, ")}`, { reasons, checks: c });
+  return new AppError("publish-refused", `not published: ${reasons.map((r) => r.message).join(" Also, ")}`, { reasons, checks: c });
 }
 
 /** `retroactive` and `confirmRetroactive` from a request body, checked. */
@@ -154,7 +154,7 @@ export async function directPublish(
   s: Services, req: Request, compiled: CompiledPolicy, tests: readonly PolicyTestCase[] | undefined, body: Record<string, unknown>,
 ): Promise<ReviewInfo> {
   if (!s.auth.open) {
-    throw new AppError(403, "review-required", "publishing needs a review: submit the draft (POST /v1/programs/{program}/reviews) and a second author approves it", {
+    throw new AppError("review-required", "publishing needs a review: submit the draft (POST /v1/programs/{program}/reviews) and a second author approves it", {
       submit: `/v1/programs/${encodeURIComponent(compiled.program)}/reviews`,
     });
   }
@@ -180,7 +180,7 @@ export async function directPublish(
 export function refuseWithdrawn(entry: { program: string; version: string; status: string; withdrawn?: { at: string; reason: string } }): void {
   if (entry.status !== "withdrawn") return;
   const w = entry.withdrawn;
-  throw new AppError(410, "version-withdrawn", `version \`${entry.version}\` of \`${entry.program}\` was withdrawn${w ? ` on ${w.at.slice(0, 10)}: ${w.reason}` : ""}`, {
+  throw new AppError("version-withdrawn", `version \`${entry.version}\` of \`${entry.program}\` was withdrawn${w ? ` on ${w.at.slice(0, 10)}: ${w.reason}` : ""}`, {
     program: entry.program,
     version: entry.version,
     ...(w ? { withdrawnAt: w.at, reason: w.reason } : {}),

@@ -8,7 +8,7 @@
  * The version opened is described (who submitted, who approved, when, the change note) and can be withdrawn.
  */
 import type { Diagnostic } from "../../dsl/index.js";
-import { ApiError, api, apiKey, inWords, type Person, type PublishChecks, type Review, type VersionDetail } from "../api.js";
+import { AppError, api, apiKey, inWords, type Person, type PublishChecks, type Review, type VersionDetail } from "../api.js";
 import { routeKey, type App } from "../app.js";
 import { clear, h, say } from "../dom.js";
 import { drafts, nextVersionId, readEnvelope, setEnvelopeFields } from "../drafts.js";
@@ -128,19 +128,19 @@ export function createPublishPanel(app: App, root: HTMLElement): PublishPanel {
       clear(details, sent.checks.failing.map((f) => h("li", {}, `“${f.name}”: ${f.problems.join("; ")}`)));
       await panel.refresh();
     } catch (err) {
-      if (err instanceof ApiError && err.status === 409) {
-        say(status, `Not submitted: version ${err.details?.version ?? version.value} of ${program} already exists, and published versions never change. Choose another version id.`, "error");
+      if (err instanceof AppError && err.status === 409) {
+        say(status, `Not submitted: version ${(err.details as { version?: string } | undefined)?.version ?? version.value} of ${program} already exists, and published versions never change. Choose another version id.`, "error");
         version.focus();
-      } else if (err instanceof ApiError && (err.code === "test-cases-invalid" || err.code === "invalid-body")) {
-        const issues: { path: string; message: string }[] = err.details?.errors ?? [];
+      } else if (err instanceof AppError && (err.code === "test-cases-invalid" || err.code === "invalid-body")) {
+        const issues: { path: string; message: string }[] = (err.details as { errors?: { path: string; message: string }[] } | undefined)?.errors ?? [];
         say(status, `Not submitted: ${err.message}. Fix the case in the tests panel, or remove it, and submit again.`, "error");
         clear(details, issues.map((i) => {
           const n = Number(/^\/tests\/(\d+)/.exec(i.path)?.[1]);
           const caseName = Number.isInteger(n) ? app.testCases[n]?.name : undefined;
           return h("li", {}, `${caseName ? `“${caseName}”` : i.path}: ${i.path.replace(/^\/tests\/\d+/, "") || "the case"} ${i.message}`);
         }));
-      } else if (err instanceof ApiError && err.status === 422) {
-        const diagnostics: Diagnostic[] = err.details?.diagnostics ?? [];
+      } else if (err instanceof AppError && err.status === 422) {
+        const diagnostics: Diagnostic[] = (err.details as { diagnostics?: Diagnostic[] } | undefined)?.diagnostics ?? [];
         const errs = diagnostics.filter((d) => d.severity === "error");
         setMarkers(monaco, model, SERVER_MARKER_OWNER, diagnostics);
         say(status, `Not submitted: the server found ${errs.length} error${errs.length === 1 ? "" : "s"} in the policy (${err.message}). They are marked in the editor.`, "error");
@@ -172,10 +172,10 @@ export function createPublishPanel(app: App, root: HTMLElement): PublishPanel {
       await app.reloadPrograms();
       app.navigate({ program, version: published.version, fresh: false });
     } catch (err) {
-      if (err instanceof ApiError && err.code === "publish-refused") {
-        const reasons: { code: string; message: string }[] = err.details?.reasons ?? [];
+      if (err instanceof AppError && err.code === "publish-refused") {
+        const reasons: { code: string; message: string }[] = (err.details as { reasons?: { code: string; message: string }[] } | undefined)?.reasons ?? [];
         say(out, `Not published: ${reasons.map((x) => x.message).join(" ")}`, "error");
-      } else if (err instanceof ApiError && err.code === "same-person") {
+      } else if (err instanceof AppError && err.code === "same-person") {
         say(out, "Not published: a draft is approved by a second author, not by the one who submitted it. Enter another author's key as the approver's key.", "error");
       } else say(out, `Not published. ${inWords(err, "Approving")}`, "error");
     }

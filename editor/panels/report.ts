@@ -55,7 +55,7 @@ function transitions(r: SimulationReport): HTMLElement {
 }
 
 function workload(r: SimulationReport): HTMLElement | string {
-  const weeks = Object.entries(r.reviewsPerWeek ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const weeks = Object.entries(r.reviewsPerWeek).sort(([a], [b]) => a.localeCompare(b));
   if (!weeks.length) return "";
   // A flat line at zero says nothing: say it in words (a program may send nothing to review; its story may be fund control).
   if (weeks.every(([, v]) => v.baseline === 0 && v.candidate === 0)) return h("p", { id: "sim-workload", class: "muted" }, "No request goes to manual review on either side.");
@@ -65,7 +65,6 @@ function workload(r: SimulationReport): HTMLElement | string {
   const y = (v: number): number => H - P - (v * (H - 2 * P)) / max;
   const line = (key: "baseline" | "candidate", cls: string) =>
     svg("polyline", { class: cls, fill: "none", points: weeks.map(([, v], i) => `${x(i)},${y(v[key])}`).join(" ") });
-  const avg = (key: "baseline" | "candidate"): number => weeks.reduce((s, [, v]) => s + v[key], 0) / weeks.length;
   const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-labelledby": "sim-workload-text" },
     svg("line", { x1: P, y1: H - P, x2: W - P, y2: H - P, class: "axis" }),
     svg("text", { x: 2, y: P - 6, class: "tick" }, document.createTextNode(fmt(max))),
@@ -78,7 +77,7 @@ function workload(r: SimulationReport): HTMLElement | string {
   return h("figure", { class: "workload", id: "sim-workload" },
     h("figcaption", {}, "Reviews per week ", h("span", { class: "legend base" }, "baseline"), " ", h("span", { class: "legend cand" }, "draft")),
     chart,
-    h("p", { id: "sim-workload-text", class: "muted" }, `Over ${weeks.length} weeks: on average ${one(r.reviews?.baseline.perWeek ?? avg("baseline"))} reviews a week under the baseline, ${one(r.reviews?.candidate.perWeek ?? avg("candidate"))} under the draft${typeof r.reviews?.changeShare === "number" ? ` (${r.reviews.changeShare > 0 ? "+" : ""}${(100 * r.reviews.changeShare).toFixed(1)}%)` : ""}.`),
+    h("p", { id: "sim-workload-text", class: "muted" }, `Over ${weeks.length} weeks: on average ${one(r.reviews.baseline.perWeek)} reviews a week under the baseline, ${one(r.reviews.candidate.perWeek)} under the draft${typeof r.reviews.changeShare === "number" ? ` (${r.reviews.changeShare > 0 ? "+" : ""}${(100 * r.reviews.changeShare).toFixed(1)}%)` : ""}.`),
   );
 }
 
@@ -143,17 +142,9 @@ function fundControl(r: SimulationReport): HTMLElement | string {
 }
 
 function cost(r: SimulationReport): HTMLElement | string {
-  const c = r.cost as Record<string, unknown> | undefined;
-  if (!c || typeof c !== "object") return "";
-  const side = (v: unknown): Record<string, number> => (v && typeof v === "object" ? (v as Record<string, number>) : {});
-  let rows: [string, unknown, unknown][];
-  if ("baseline" in c || "candidate" in c) {
-    const a = side(c.baseline), b = side(c.candidate);
-    rows = [...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, a[k], b[k]]);
-  } else {
-    rows = Object.entries(c).map(([k, v]) => [k, side(v).baseline, side(v).candidate]);
-  }
-  const money = (v: unknown): string => (typeof v === "number" ? `$${fmt(v)}` : v === undefined ? "–" : JSON.stringify(v));
+  const a = r.cost.baseline, b = r.cost.candidate;
+  const rows: [string, number | undefined, number | undefined][] = [...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, a[k], b[k]]);
+  const money = (v: number | undefined): string => (v === undefined ? "–" : `$${fmt(v)}`);
   return h("table", { class: "cost", id: "sim-cost" },
     h("caption", {}, "Cost (estimated, by outcome)"),
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, ""), h("th", { scope: "col" }, "baseline"), h("th", { scope: "col" }, "draft"))),
@@ -162,10 +153,10 @@ function cost(r: SimulationReport): HTMLElement | string {
 }
 
 function changed(app: App, r: SimulationReport, jobId?: string, compare?: (c: ChangedRequest) => void): HTMLElement | string {
-  const items = Array.isArray(r.changed) ? r.changed : ((r.changed as { first?: readonly ChangedRequest[] } | undefined)?.first ?? []);
-  const total = Array.isArray(r.changed) ? items.length : ((r.changed as { total?: number } | undefined)?.total ?? items.length);
+  const items = r.changed.first;
+  const total = r.changed.total;
   if (!items.length) return h("p", { id: "sim-changed" }, "No request is decided differently.");
-  const codes = (s: ChangedRequest["baseline"]) => s.reasons.map((x) => (typeof x === "string" ? x : x.code)).join(", ");
+  const codes = (s: ChangedRequest["baseline"]) => s.reasons.join(", ");
   let shown = 0;
   const item = (c: ChangedRequest): HTMLElement => {
     shown++;
@@ -212,7 +203,7 @@ function neverFired(r: SimulationReport): HTMLElement | string {
 
 export function renderReport(app: App, r: SimulationReport, baseline: string, jobId?: string, compare?: (c: ChangedRequest) => void): HTMLElement {
   return h("div", { class: "report" },
-    h("p", { id: "sim-summary" }, `${fmt(r.total)} requests, baseline ${r.baseline.version ?? baseline} against the draft.${r.invalid?.count ? ` ${fmt(r.invalid.count)} requests that break the request schema were left out.` : ""}`),
+    h("p", { id: "sim-summary" }, `${fmt(r.total)} requests, baseline ${r.baseline.version} against the draft.${r.invalid.count ? ` ${fmt(r.invalid.count)} requests that break the request schema were left out.` : ""}`),
     shares(r), transitions(r), workload(r), fundControl(r), cost(r), changed(app, r, jobId, compare), neverFired(r),
   );
 }

@@ -5,7 +5,7 @@
  */
 import type { CompiledPolicy } from "../../dsl/index.js";
 import { createEvaluator } from "../../engine/index.js";
-import { ApiError, api, inWords, type ChangedRequest, type SimulationJob } from "../api.js";
+import { api, inWords, type ChangedRequest, type SimulationJob } from "../api.js";
 import { routeKey, type App } from "../app.js";
 import { baselineOption, defaultBaseline } from "../baseline.js";
 import { clear, h, say } from "../dom.js";
@@ -109,7 +109,7 @@ export function createSimulatePanel(app: App, root: HTMLElement): SimulatePanel 
       say(status, `Done: ${j.report.total.toLocaleString("en-US")} requests replayed.`, "ok");
       clear(report, renderReport(app, j.report, ran?.baseline ?? baseline.value, j.id, (c) => void compare(c)));
     } else if (j.status === "cancelled") say(status, "Cancelled.", "info");
-    else if (j.status === "failed") say(status, `The simulation failed: ${typeof j.error === "string" ? j.error : (j.error?.message ?? "no reason given")}.`, "error");
+    else if (j.status === "failed") say(status, `The simulation failed: ${j.error?.message ?? "no reason given"}.`, "error");
   }
 
   /** A changed request, decided under the baseline and under the draft side by side, differing conditions marked. */
@@ -184,7 +184,7 @@ export function createSimulatePanel(app: App, root: HTMLElement): SimulatePanel 
       } catch (err) {
         clear(sets);
         run.disabled = true;
-        say(status, err instanceof ApiError && err.status === 501 ? "The server does not offer simulations yet." : inWords(err, "Listing request sets"), "error");
+        say(status, inWords(err, "Listing request sets"), "error");
       }
     },
   };

@@ -14,7 +14,7 @@ import type { editor } from "monaco-editor/editor/editor.api";
 import type { CompiledPolicy } from "../../dsl/index.js";
 import { createEvaluator, detectsDuplicates, type Decision, type Evaluator } from "../../engine/index.js";
 import { caseContext } from "../../engine/test-cases.js";
-import { api, ApiError, inWords } from "../api.js";
+import { api, AppError, inWords } from "../api.js";
 import { manifestOf, type App } from "../app.js";
 import { clear, h, say } from "../dom.js";
 import { jsonDefaults, monaco } from "../monaco.js";
@@ -193,7 +193,7 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
         const source = app.ws.model?.getValue() ?? "";
         say(status, "Asking the server (a dry run against its decision log)…");
         try {
-          const answer = await api.dryRun(policy.program, { source, request, ...(decisionDate ? { decisionDate } : {}), explain: true });
+          const answer = await api.dryRun(policy.program, { source, request: request as Record<string, unknown>, ...(decisionDate ? { decisionDate } : {}), explain: true });
           const found = Object.values(answer.lookups ?? {}).filter((v) => v !== null);
           last = { policy, request, decision: answer, found };
           addCase.disabled = false;
@@ -201,7 +201,7 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
           clear(result, renderDecision(app, policy, answer, { label: "try-it" }));
           return;
         } catch (err) {
-          if (!(err instanceof ApiError) || err.status === 400 || err.status === 422) {
+          if (!(err instanceof AppError) || err.status === 400 || err.status === 422) {
             clear(result);
             say(status, inWords(err, "Deciding on the server"), "error");
             return;

@@ -12,4 +12,4 @@ export { RequestSetCatalog, type OpenSet, type RequestSetSummary } from "./reque
 export { importRequestSet, csvRecordToRequest, type ImportFormat, type ImportResult, type RowError } from "./import.js";
 export { readDescriptors, materialize, generateRequests, type HistoryDescriptor } from "./history/index.js";
 export type { SetFileMeta } from "./set-file.js";
-export { openResolved, prepareSimulation, PrepareError, resolveSimulation, typedParams, type PolicySource, type Prepared, type Resolved, type SimulationRequest } from "./prepare.js";
+export { openResolved, prepareSimulation, resolveSimulation, typedParams, type PolicySource, type Prepared, type Resolved, type SimulationRequest } from "./prepare.js";

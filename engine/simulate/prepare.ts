@@ -2,12 +2,13 @@
  * (Node only) From what a user asks ("program P, version A against B with a parameter changed, on the shipped
  * history") to a runnable SimulationSpec: versions looked up, a draft compiled, parameter values typed and
  * checked, the request set opened (generated if it is a shipped history not yet cached), fund-control defaults
- * taken from the set's descriptor. Shared by the CLI and the server; errors carry a stable code and an HTTP status.
+ * taken from the set's descriptor. Shared by the CLI and the server; errors are AppErrors with a stable code (the server maps it to a status).
  */
 import type { CompiledPolicy } from "../../dsl/compiled.js";
 import type { Diagnostic } from "../../dsl/diagnostics.js";
 import type { FundControlParams } from "./fund-control.js";
 import type { ProgramManifest } from "../program-manifest.js";
+import { AppError } from "../errors.js";
 import { profileFor } from "./profile.js";
 import type { OpenSet, RequestSetCatalog } from "./request-sets.js";
 import type { SimulationSpec } from "./run.js";
@@ -39,24 +40,15 @@ export interface SimulationRequest {
   readonly decisionDate?: string;
 }
 
-export class PrepareError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = "PrepareError";
-  }
-}
+/** Kept for callers not yet moved (engine/simulate/jobs.ts): the same class, not a second one. */
+export { AppError as PrepareError };
 
 /** Parameter values as given (JSON) or typed from text (`--param costThreshold=5000`), then checked by the engine. */
 export function typedParams(policy: CompiledPolicy, given: Readonly<Record<string, unknown>> | undefined, side: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, raw] of Object.entries(given ?? {})) {
     if (!Object.hasOwn(policy.parameters, name)) {
-      throw new PrepareError(400, "unknown-parameter", `${side} ${policy.program} ${policy.version} has no parameter \`${name}\``, {
+      throw new AppError("unknown-parameter", `${side} ${policy.program} ${policy.version} has no parameter \`${name}\``, {
         parameter: name,
         parameters: Object.keys(policy.parameters),
       });
@@ -66,7 +58,7 @@ export function typedParams(policy: CompiledPolicy, given: Readonly<Record<strin
     if (typeof raw === "string" && want === "number" && raw.trim() !== "" && Number.isFinite(Number(raw))) v = Number(raw);
     if (typeof raw === "string" && want === "boolean" && (raw === "true" || raw === "false")) v = raw === "true";
     if (typeof v !== want) {
-      throw new PrepareError(400, "invalid-parameter", `parameter \`${name}\` must be a ${want}`, { parameter: name, expected: want });
+      throw new AppError("invalid-parameter", `parameter \`${name}\` must be a ${want}`, { parameter: name, expected: want });
     }
     out[name] = v;
   }
@@ -88,11 +80,11 @@ export interface Resolved {
 /** Everything that can be refused at once (synchronous): versions, draft, parameters, request set, outcomes. */
 export function resolveSimulation(req: SimulationRequest, deps: { readonly policies: PolicySource; readonly catalog: RequestSetCatalog }): Resolved {
   const { policies, catalog } = deps;
-  if (!policies.hasProgram(req.program)) throw new PrepareError(404, "unknown-program", `unknown program \`${req.program}\``, { program: req.program });
+  if (!policies.hasProgram(req.program)) throw new AppError("unknown-program", `unknown program \`${req.program}\``, { program: req.program });
   const lookup = (version: string, side: string): CompiledPolicy => {
     const p = policies.version(req.program, version);
     if (!p) {
-      throw new PrepareError(404, "unknown-version", `${side}: program \`${req.program}\` has no version \`${version}\``, {
+      throw new AppError("unknown-version", `${side}: program \`${req.program}\` has no version \`${version}\``, {
         program: req.program,
         version,
         versions: policies.versions(req.program),
@@ -106,10 +98,10 @@ export function resolveSimulation(req: SimulationRequest, deps: { readonly polic
   if ("source" in req.candidate) {
     const r = policies.compileDraft(req.program, req.candidate.source);
     if (!r.compiled || r.diagnostics.some((d) => d.severity === "error")) {
-      throw new PrepareError(422, "draft-does-not-compile", "the candidate source does not compile", { diagnostics: r.diagnostics });
+      throw new AppError("draft-does-not-compile", "the candidate source does not compile", { diagnostics: r.diagnostics });
     }
     if (r.compiled.program !== req.program) {
-      throw new PrepareError(422, "draft-wrong-program", `the candidate source is a policy of \`${r.compiled.program}\`, not \`${req.program}\``);
+      throw new AppError("draft-wrong-program", `the candidate source is a policy of \`${r.compiled.program}\`, not \`${req.program}\``);
     }
     candidate = r.compiled;
     draft = true;
@@ -120,11 +112,11 @@ export function resolveSimulation(req: SimulationRequest, deps: { readonly polic
   const baselineParams = typedParams(baseline, req.baselineParams, "baseline");
 
   const setId = req.requestSet ?? catalog.shipped().find((d) => d.program === req.program)?.id;
-  if (!setId) throw new PrepareError(400, "no-request-set", `no request set given and \`${req.program}\` ships no history`);
+  if (!setId) throw new AppError("no-request-set", `no request set given and \`${req.program}\` ships no history`);
   const summary = catalog.describe(setId);
-  if (!summary) throw new PrepareError(404, "unknown-request-set", `no request set \`${setId}\``, { requestSet: setId });
+  if (!summary) throw new AppError("unknown-request-set", `no request set \`${setId}\``, { requestSet: setId });
   if (summary.program !== req.program) {
-    throw new PrepareError(400, "request-set-program", `request set \`${setId}\` holds ${summary.program} requests, not ${req.program}`);
+    throw new AppError("request-set-program", `request set \`${setId}\` holds ${summary.program} requests, not ${req.program}`);
   }
   const descriptor = catalog.descriptor(setId);
 
@@ -132,7 +124,7 @@ export function resolveSimulation(req: SimulationRequest, deps: { readonly polic
   const profile = profileFor(manifest);
   for (const o of req.reviewOutcomes ?? []) {
     if (!baseline.outcomes.includes(o) && !candidate.outcomes.includes(o)) {
-      throw new PrepareError(400, "unknown-outcome", `\`${o}\` is not an outcome of ${req.program}`, { outcomes: baseline.outcomes });
+      throw new AppError("unknown-outcome", `\`${o}\` is not an outcome of ${req.program}`, { outcomes: baseline.outcomes });
     }
   }
   let fundControl: FundControlParams | undefined;
@@ -162,7 +154,7 @@ export async function openResolved(
   opts: { readonly signal?: AbortSignal; readonly onGenerate?: (f: number) => void } = {},
 ): Promise<Prepared> {
   const set = await catalog.open(r.setId, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onGenerate ? { onProgress: opts.onGenerate } : {}) });
-  if (!set) throw new PrepareError(404, "unknown-request-set", `no request set \`${r.setId}\``, { requestSet: r.setId });
+  if (!set) throw new AppError("unknown-request-set", `no request set \`${r.setId}\``, { requestSet: r.setId });
   return { set, spec: { ...r.spec, set: { meta: set.meta, file: set.file } } };
 }
 

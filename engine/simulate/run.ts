@@ -59,6 +59,8 @@ export interface RunOptions {
   /** Progress 0..1 with the requests done so far. */
   readonly onProgress?: (fraction: number, done: number, total: number) => void;
   readonly signal?: AbortSignal;
+  /** `tsx`: threads load the TypeScript sources instead of the bundle (slower to start; for checking the bundle). */
+  readonly worker?: "bundled" | "tsx";
 }
 
 export interface SimulationResult {
@@ -83,10 +85,10 @@ let bundled: Promise<string | undefined> | undefined;
  * The worker task bundled into one plain ES module (esbuild, which tsx already brings), so that a thread starts in
  * about 0.2 s instead of 1.2 s: on 110,538 TARs that is a third of the wall time. Built once per process from the
  * current sources (about 0.1 s) into a content-addressed file in the temp folder. Falls back to the tsx entry when
- * esbuild is not there or the build fails; PRECEPT_SIM_WORKER=tsx forces the fallback.
+ * esbuild is not there or the build fails; `worker: "tsx"` forces the fallback.
  */
-async function workerFile(): Promise<string> {
-  if (process.env.PRECEPT_SIM_WORKER === "tsx") return TSX_WORKER;
+async function workerFile(worker: RunOptions["worker"]): Promise<string> {
+  if (worker === "tsx") return TSX_WORKER;
   bundled ??= bundleWorker(new URL("./worker.ts", import.meta.url), "precept-sim-worker");
   return (await bundled) ?? TSX_WORKER;
 }
@@ -172,7 +174,7 @@ export async function runSimulation(spec: SimulationSpec, opts: RunOptions = {})
     }
   } else {
     usedThreads = sequential ? 1 : Math.max(1, Math.min(threads, inputs.length));
-    const filename = await workerFile();
+    const filename = await workerFile(opts.worker);
     const pool = new Piscina<WorkerTask, Tally | null>({
       filename,
       minThreads: usedThreads,

@@ -29,7 +29,7 @@ interface LoggedDecision {
 async function explainAgain(s: Services, d: DecisionRecord): Promise<{ explanation: readonly RuleTrace[]; reproduced: boolean; differences?: string[] }> {
   const entry = await s.registry.lookup(d.program, d.version);
   if (!entry || entry.hash !== d.hash) {
-    throw new AppError(409, "version-unavailable", `version ${d.version} of ${d.program} with hash ${d.hash} is not served here`, { hash: d.hash });
+    throw new AppError("version-unavailable", `version ${d.version} of ${d.program} with hash ${d.hash} is not served here`, { hash: d.hash });
   }
   const logged = d.decision as LoggedDecision;
   const lookups = logged.lookups ?? {};

@@ -10,7 +10,8 @@
  */
 import { Router } from "express";
 import { requireRole } from "../auth.js";
-import { readJson, requireObject } from "../body.js";
+import { DraftBody } from "../contract/schemas.js";
+import { readBody } from "../contract/validate.js";
 import { AppError, badRequest, notFound } from "../errors.js";
 import type { Services } from "../services.js";
 import { findVersion, param, queryString, unknownProgram } from "./common.js";
@@ -45,23 +46,16 @@ export function draftsRouter(s: Services): Router {
   r.put("/v1/drafts/:program/:name", author, async (req, res) => {
     const program = param(req, "program");
     const name = draftName(param(req, "name"));
-    const body = requireObject(await readJson(req, s.config.bodyLimit));
-    const errors: { path: string; message: string }[] = [];
-    if (typeof body.source !== "string" || body.source === "") errors.push({ path: "/source", message: "must be the draft's text" });
-    if (typeof body.base !== "string") errors.push({ path: "/base", message: "must be the published version the draft starts from" });
-    if (body.revision !== undefined && !(Number.isInteger(body.revision) && (body.revision as number) >= 0)) {
-      errors.push({ path: "/revision", message: "must be the revision this save replaces (0 for a new draft)" });
-    }
-    if (errors.length) throw badRequest("invalid-body", "the draft is not well formed", { errors });
+    const body = await readBody(req, s.config.bodyLimit, DraftBody);
     // The base must be a published version of this program (404 otherwise): a draft starts from one.
-    await findVersion(s, program, body.base as string);
+    await findVersion(s, program, body.base);
     const saved = await s.store.putDraft({
-      program, name, base: body.base as string, source: body.source as string,
-      ...(body.revision !== undefined ? { revision: body.revision as number } : {}),
+      program, name, base: body.base, source: body.source,
+      ...(body.revision !== undefined ? { revision: body.revision } : {}),
     });
     if ("conflict" in saved) {
       const { source: _s, ...current } = saved.conflict;
-      throw new AppError(409, "draft-changed", `the draft was saved as revision ${current.revision} since revision ${String(body.revision)}`, current);
+      throw new AppError("draft-changed", `the draft was saved as revision ${current.revision} since revision ${String(body.revision)}`, current);
     }
     req.log.info({ program, name, revision: saved.revision }, "draft shared");
     const { source: _s, ...meta } = saved;

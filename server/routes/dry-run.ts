@@ -12,8 +12,10 @@ import type { CompiledPolicy } from "../../dsl/index.js";
 import { createEvaluator, detectsDuplicates } from "../../engine/index.js";
 import type { Decision } from "../../engine/types.js";
 import { requireRole } from "../auth.js";
-import { readJson, requireContentType, requireObject } from "../body.js";
+import { requireContentType } from "../body.js";
 import { compileSource } from "../compile-steps.js";
+import { DryRunBody } from "../contract/schemas.js";
+import { readBody } from "../contract/validate.js";
 import { AppError, badRequest } from "../errors.js";
 import { keyOf, todayUtc, validateRequest } from "../evaluate.js";
 import type { Entry, Evaluator } from "../registry.js";
@@ -58,21 +60,6 @@ function draftEntry(compiled: CompiledPolicy, source: string): Entry {
   };
 }
 
-function bodyOf(body: Record<string, unknown>): { source: string; request: unknown; decisionDate?: string; explain: boolean } {
-  const { source, request, decisionDate, explain } = body;
-  if (typeof source !== "string" || source.trim() === "") {
-    throw badRequest("invalid-body", "`source` must be the draft policy's text", { errors: [{ path: "/source", message: "must be a non-empty string" }] });
-  }
-  if (request === undefined) throw badRequest("invalid-body", "`request` is the request to decide", { errors: [{ path: "/request", message: "is required" }] });
-  if (decisionDate !== undefined && !(typeof decisionDate === "string" && isDate(decisionDate))) {
-    throw badRequest("invalid-body", "`decisionDate` must be a date (YYYY-MM-DD)", { errors: [{ path: "/decisionDate", message: "must be a date" }] });
-  }
-  if (explain !== undefined && typeof explain !== "boolean") {
-    throw badRequest("invalid-body", "`explain` must be true or false", { errors: [{ path: "/explain", message: "must be a boolean" }] });
-  }
-  return { source, request, ...(decisionDate !== undefined ? { decisionDate } : {}), explain: explain !== false };
-}
-
 /** Request validation errors point into the body: `/request/...`. */
 function underRequest(err: unknown): never {
   if (err instanceof AppError && err.code === "invalid-request") {
@@ -94,13 +81,15 @@ export function dryRunRouter(s: Services): Router {
       if (s.store.shared) await s.registry.sync();
       if (!s.registry.hasProgram(program)) throw unknownProgram(program);
     }
-    const { source, request, decisionDate: given, explain } = bodyOf(requireObject(await readJson(req, s.config.bodyLimit)));
+    const body = await readBody(req, s.config.bodyLimit, DryRunBody);
+    const { source, request, decisionDate: given } = body;
+    const explain = body.explain !== false;
     const { compiled, diagnostics } = await compileSource(s, source);
     if (!compiled || diagnostics.some((d) => d.severity === "error")) {
-      throw new AppError(422, "policy-invalid", "the draft does not compile", { diagnostics });
+      throw new AppError("policy-invalid", "the draft does not compile", { diagnostics });
     }
     if (compiled.program !== program) {
-      throw new AppError(422, "program-mismatch", `the envelope says program \`${compiled.program}\`, the path \`${program}\``);
+      throw new AppError("program-mismatch", `the envelope says program \`${compiled.program}\`, the path \`${program}\``);
     }
     const entry = draftEntry(compiled, source);
     try {
@@ -115,7 +104,7 @@ export function dryRunRouter(s: Services): Router {
       try {
         await s.accepted.refresh(program, [key]);
       } catch (err) {
-        if (isStoreUnavailable(err)) throw new AppError(503, "store-unavailable", "the store is unavailable; try again shortly", { cause: String(err) });
+        if (isStoreUnavailable(err)) throw new AppError("store-unavailable", "the store is unavailable; try again shortly", { cause: String(err) });
         throw err;
       }
     }
@@ -134,7 +123,7 @@ export function dryRunRouter(s: Services): Router {
         },
       });
     } catch (err) {
-      throw new AppError(500, "evaluation-failed", "the evaluator failed on this request", { cause: String(err) });
+      throw new AppError("evaluation-failed", "the evaluator failed on this request", { cause: String(err) });
     }
     sendJson(res, {
       dryRun: true,
@@ -154,58 +143,4 @@ export function dryRunRouter(s: Services): Router {
   });
 
   return r;
-}
-
-/** The path in the OpenAPI document (server/openapi.ts). */
-export function dryRunOpenApiPaths(): Record<string, unknown> {
-  const json = (schema: object) => ({ "application/json": { schema } });
-  const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), { $ref: `#/components/responses/E${c}` }]));
-  return {
-    "/v1/programs/{program}/dry-run": {
-      post: {
-        "x-precept-role": "author",
-        operationId: "dryRun",
-        summary: "Decide a request under a draft (unpublished source) as the server would, duplicates looked up in the decision log; nothing is logged or accepted",
-        parameters: [{ name: "program", in: "path", required: true, schema: { type: "string" } }],
-        requestBody: {
-          required: true,
-          content: json({
-            type: "object",
-            required: ["source", "request"],
-            properties: {
-              source: { type: "string", description: "the draft policy file's text" },
-              request: { type: "object", description: "a request of the program (its request schema is the draft's)" },
-              decisionDate: { type: "string", format: "date", description: "what today() returns; defaults to the server's date" },
-              explain: { type: "boolean", default: true },
-            },
-          }),
-        },
-        responses: {
-          200: {
-            description: "the decision; `lookups` says what duplicateOf was told (key → the earlier request's id, or null)",
-            content: json({
-              type: "object",
-              required: ["dryRun", "logged", "program", "version", "hash", "decisionDate", "outcome", "reasons", "attributes", "fired"],
-              properties: {
-                dryRun: { const: true },
-                logged: { const: false },
-                program: { type: "string" },
-                version: { type: "string" },
-                hash: { type: "string" },
-                decisionDate: { type: "string", format: "date" },
-                outcome: { type: "string" },
-                reasons: { type: "array", items: { $ref: "#/components/schemas/Reason" } },
-                attributes: { type: "object" },
-                fired: { type: "array", items: { type: "string" } },
-                lookups: { type: "object", additionalProperties: { type: ["string", "null"] } },
-                explanation: { type: "array", items: { $ref: "#/components/schemas/RuleTrace" } },
-                diagnostics: { type: "array", description: "the draft's warnings" },
-              },
-            }),
-          },
-          ...errors(400, 401, 403, 404, 413, 415, 422, 503),
-        },
-      },
-    },
-  };
 }

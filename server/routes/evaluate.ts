@@ -48,8 +48,8 @@ async function logged<T>(work: Promise<T>, message: string): Promise<T> {
   try {
     return await work;
   } catch (err) {
-    if (err instanceof LogRefused) throw new AppError(503, "log-unavailable", message, { cause: String(err.cause) });
-    if (isStoreUnavailable(err)) throw new AppError(503, "store-unavailable", "the store is unavailable; try again shortly", { cause: String(err) });
+    if (err instanceof LogRefused) throw new AppError("log-unavailable", message, { cause: String(err.cause) });
+    if (isStoreUnavailable(err)) throw new AppError("store-unavailable", "the store is unavailable; try again shortly", { cause: String(err) });
     throw err;
   }
 }
@@ -105,7 +105,7 @@ async function decideChunk(
 }
 
 function errorItem(index: number, err: unknown): { error: { code: string; message: string; details: Record<string, unknown> } } {
-  const e = err instanceof AppError ? err : new AppError(500, "internal", "internal error");
+  const e = err instanceof AppError ? err : new AppError("internal", "internal error");
   return { error: { code: e.code, message: e.message, details: { index, ...(e.details as object | undefined) } } };
 }
 

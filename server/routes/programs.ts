@@ -11,9 +11,10 @@ import { Router } from "express";
 import { catalogue, type CompiledPolicy, type Diagnostic } from "../../dsl/index.js";
 import type { PolicyTestCase } from "../../engine/test-cases.js";
 import { requireRole } from "../auth.js";
-import { readJson, requireObject } from "../body.js";
+import { CompileBody, PublishBody, WithdrawBody } from "../contract/schemas.js";
+import { readBody } from "../contract/validate.js";
 import { assertEvaluable, compileSource, compileSourceToText } from "../compile-steps.js";
-import { AppError, badRequest } from "../errors.js";
+import { AppError } from "../errors.js";
 import { directPublish, personOf } from "../publish-review.js";
 import type { Entry } from "../registry.js";
 import type { Services } from "../services.js";
@@ -48,14 +49,6 @@ function detail(e: Entry, withCompiled: boolean): Record<string, unknown> {
     source: e.source,
     ...(withCompiled ? { compiled: c } : {}),
   };
-}
-
-function sourceOf(body: Record<string, unknown>): string {
-  const source = body.source;
-  if (typeof source !== "string" || source.trim() === "") {
-    throw badRequest("invalid-body", "`source` must be the policy file's text", { errors: [{ path: "/source", message: "must be a non-empty string" }] });
-  }
-  return source;
 }
 
 const hasErrors = (d: readonly Diagnostic[]): boolean => d.some((x) => x.severity === "error");
@@ -115,10 +108,7 @@ export function programsRouter(s: Services): Router {
   });
 
   r.post("/v1/compile", author, async (req, res) => {
-    const body = requireObject(await readJson(req, s.config.bodyLimit));
-    const source = sourceOf(body);
-    const program = body.program;
-    if (program !== undefined && typeof program !== "string") throw badRequest("invalid-body", "`program` must be a string");
+    const { source, program } = await readBody(req, s.config.bodyLimit, CompileBody);
     const { compiledJson, program: compiledProgram, diagnostics } = await compileSourceToText(s, source);
     const all = [...diagnostics];
     if (compiledJson && program !== undefined && compiledProgram !== program) {
@@ -130,28 +120,28 @@ export function programsRouter(s: Services): Router {
 
   r.post("/v1/programs/:program/versions", author, async (req, res) => {
     const program = param(req, "program");
-    const body = requireObject(await readJson(req, s.config.bodyLimit));
-    const source = sourceOf(body);
+    const body = await readBody(req, s.config.bodyLimit, PublishBody);
+    const { source } = body;
     const { compiled, diagnostics } = await compileSource(s, source);
     if (!compiled || hasErrors(diagnostics)) {
-      throw new AppError(422, "policy-invalid", "the policy does not compile", { diagnostics });
+      throw new AppError("policy-invalid", "the policy does not compile", { diagnostics });
     }
     // The version id becomes a path segment, a key and part of the publish notification (8,000 bytes at most).
     if (compiled.version.length > MAX_ID || !/^[A-Za-z0-9._+-]+$/.test(compiled.version)) {
-      throw new AppError(422, "policy-invalid", "the version id is not usable", {
+      throw new AppError("policy-invalid", "the version id is not usable", {
         diagnostics: [serverDiagnostic("server/invalid-version-id", `the version id must be 1 to ${MAX_ID} letters, digits, \`.\`, \`_\`, \`+\` or \`-\``)],
       });
     }
     // Checked before anything is stored, so a bad case leaves no version behind.
     const tests = body.tests === undefined ? undefined : casesFrom(body.tests, "/tests", compiled);
     if (compiled.program !== program) {
-      throw new AppError(422, "program-mismatch", `the envelope says program \`${compiled.program}\`, the path \`${program}\``, {
+      throw new AppError("program-mismatch", `the envelope says program \`${compiled.program}\`, the path \`${program}\``, {
         diagnostics: [serverDiagnostic("server/program-mismatch", `program \`${compiled.program}\` published under \`${program}\``)],
       });
     }
     const exists = (): AppError => {
       const have = s.registry.get(program, compiled.version);
-      return new AppError(409, "version-exists", `version \`${compiled.version}\` of \`${program}\` is already published`, {
+      return new AppError("version-exists", `version \`${compiled.version}\` of \`${program}\` is already published`, {
         program,
         version: compiled.version,
         ...(have ? { hash: have.hash } : {}),
@@ -172,18 +162,15 @@ export function programsRouter(s: Services): Router {
 
   r.post("/v1/programs/:program/versions/:version/withdraw", author, async (req, res) => {
     const entry = await findVersion(s, param(req, "program"), param(req, "version"));
-    const body = requireObject(await readJson(req, s.config.bodyLimit));
-    const reason = typeof body.reason === "string" ? body.reason.trim() : "";
-    if (!reason || reason.length > 2000) {
-      throw badRequest("invalid-body", "say why the version is withdrawn", { errors: [{ path: "/reason", message: "must be a non-empty string of at most 2000 characters" }] });
-    }
+    const body = await readBody(req, s.config.bodyLimit, WithdrawBody);
+    const reason = body.reason.trim();
     if (entry.status === "withdrawn") {
-      throw new AppError(409, "version-withdrawn", `version \`${entry.version}\` of \`${entry.program}\` is already withdrawn`, { withdrawn: entry.withdrawn });
+      throw new AppError("already-withdrawn", `version \`${entry.version}\` of \`${entry.program}\` is already withdrawn`, { withdrawn: entry.withdrawn });
     }
     const info = { at: new Date().toISOString(), by: personOf(s, req, body.name), reason };
     if (!(await s.store.withdrawVersion(entry.program, entry.version, info))) {
       await s.registry.reload(entry.program, entry.version);
-      throw new AppError(409, "version-withdrawn", `version \`${entry.version}\` of \`${entry.program}\` is already withdrawn`);
+      throw new AppError("already-withdrawn", `version \`${entry.version}\` of \`${entry.program}\` is already withdrawn`);
     }
     const rec = await s.store.getVersion(entry.program, entry.version);
     const now = s.registry.replace(rec!);

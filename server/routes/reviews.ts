@@ -27,16 +27,16 @@ import { casesFrom } from "./tests.js";
 async function compiledOrRefuse(s: Services, program: string, source: string): Promise<CompiledPolicy> {
   const { compiled, diagnostics } = await compileSource(s, source);
   if (!compiled || diagnostics.some((d) => d.severity === "error")) {
-    throw new AppError(422, "policy-invalid", "the policy does not compile", { diagnostics });
+    throw new AppError("policy-invalid", "the policy does not compile", { diagnostics });
   }
   if (compiled.program !== program) {
-    throw new AppError(422, "program-mismatch", `the envelope says program \`${compiled.program}\`, the path \`${program}\``);
+    throw new AppError("program-mismatch", `the envelope says program \`${compiled.program}\`, the path \`${program}\``);
   }
   return compiled;
 }
 
 const versionExists = (program: string, version: string): AppError =>
-  new AppError(409, "version-exists", `version \`${version}\` of \`${program}\` is already published`, { program, version });
+  new AppError("version-exists", `version \`${version}\` of \`${program}\` is already published`, { program, version });
 
 /** What a client sees of a review: everything but the source (unless asked). */
 const shown = (r: ReviewRecord, withSource = false): Record<string, unknown> => {
@@ -108,9 +108,9 @@ export function reviewsRouter(s: Services): Router {
     const rec = await find(program, param(req, "id"));
     const body = requireObject(await readJson(req, s.config.bodyLimit));
     const who = personOf(s, req, body.name);
-    if (rec.status !== "pending") throw new AppError(409, "review-decided", `this review was ${rec.status} already`, { status: rec.status });
+    if (rec.status !== "pending") throw new AppError("review-decided", `this review was ${rec.status} already`, { status: rec.status });
     if (samePerson(who, rec.submittedBy) && !s.auth.open) {
-      throw new AppError(403, "same-person", "a draft is approved by a second author, not by the one who submitted it (use another author's key)");
+      throw new AppError("same-person", "a draft is approved by a second author, not by the one who submitted it (use another author's key)");
     }
     const compiled = await compiledOrRefuse(s, program, rec.source);
     const tests = rec.tests as PolicyTestCase[] | undefined;
@@ -145,7 +145,7 @@ export function reviewsRouter(s: Services): Router {
       ...(tests ? { tests } : {}),
       review,
     });
-    if (outcome === "decided") throw new AppError(409, "review-decided", "someone decided this review meanwhile");
+    if (outcome === "decided") throw new AppError("review-decided", "someone decided this review meanwhile");
     if (outcome === "version-exists") {
       await s.registry.lookup(program, compiled.version).catch(() => undefined);
       throw versionExists(program, compiled.version);
@@ -163,7 +163,7 @@ export function reviewsRouter(s: Services): Router {
     const reason = typeof body.reason === "string" ? body.reason.trim() : "";
     if (!reason) throw badRequest("invalid-body", "say why the draft is sent back", { errors: [{ path: "/reason", message: "must be a non-empty string" }] });
     const who = personOf(s, req, body.name);
-    if (!(await s.store.decideReview(program, rec.id, "rejected", who, reason))) throw new AppError(409, "review-decided", `this review was ${rec.status} already`);
+    if (!(await s.store.decideReview(program, rec.id, "rejected", who, reason))) throw new AppError("review-decided", `this review was ${rec.status} already`);
     req.log.info({ program, version: rec.version, review: rec.id, by: who, reason }, "review sent back");
     res.json({ review: shown((await s.store.getReview(program, rec.id))!) });
   });

@@ -24,7 +24,7 @@ export function casesFrom(value: unknown, at: string, policy: CompiledPolicy): P
   const cases = value as PolicyTestCase[];
   const mismatched = policyIssues(cases, policy).map((i) => ({ path: `${at}${i.path}`, message: i.message }));
   if (mismatched.length > 0) {
-    throw new AppError(422, "test-cases-invalid", "a test case names an outcome or a parameter the policy does not have", { errors: mismatched });
+    throw new AppError("test-cases-invalid", "a test case names an outcome or a parameter the policy does not have", { errors: mismatched });
   }
   return cases;
 }

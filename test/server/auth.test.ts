@@ -71,7 +71,7 @@ describe("key configuration", () => {
     const digest = createHash("sha256").update("file-author-key-1").digest("hex");
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(join(dataDir, "keys.json"), JSON.stringify({ keys: [{ role: "author", sha256: digest }] }));
-    const auth = loadAuth({}, dataDir);
+    const auth = loadAuth({ dataDir });
     expect(auth.open).toBe(false);
     expect(auth.roleOf("file-author-key-1")).toBe("author");
     expect(auth.roleOf("file-author-key-2")).toBeUndefined();

@@ -9,9 +9,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../dsl/index.js";
 import { nodePolicyHost } from "../../engine/policy-files.js";
+import { AppError } from "../../engine/errors.js";
 import { createEvaluator } from "../../engine/index.js";
 import {
-  PrepareError, runSimulation, SimulationCancelled, SimulationError, typedParams, type OpenSet, type SimulationReport,
+  runSimulation, SimulationCancelled, SimulationError, typedParams, type OpenSet, type SimulationReport,
 } from "../../engine/simulate/index.js";
 import { SetWriter } from "../../engine/simulate/set-file.js";
 import { catalog, evaluateOneByOne, manifests, policy, POLICIES, requestsOf, type Expected } from "./helpers.js";
@@ -112,13 +113,8 @@ describe("a simulation's every count equals evaluating the same requests one by 
     const b = { policy: policy("ice-tar", "2005.1") };
     const c = { policy: policy("ice-tar", "2010.1") };
     const bundled = await runSimulation({ manifest: manifests.of(b.policy), baseline: b, candidate: c, set: tarSample, threads: 2 });
-    process.env.PRECEPT_SIM_WORKER = "tsx";
-    try {
-      const viaTsx = await runSimulation({ manifest: manifests.of(b.policy), baseline: b, candidate: c, set: tarSample, threads: 2 });
-      expect({ ...viaTsx.report, timing: undefined }).toEqual({ ...bundled.report, timing: undefined });
-    } finally {
-      delete process.env.PRECEPT_SIM_WORKER;
-    }
+    const viaTsx = await runSimulation({ manifest: manifests.of(b.policy), baseline: b, candidate: c, set: tarSample, threads: 2 }, { worker: "tsx" });
+    expect({ ...viaTsx.report, timing: undefined }).toEqual({ ...bundled.report, timing: undefined });
   });
 
   it("when a year of ihs-chs referrals is simulated with fundedLevel 4, then every figure matches and only deferrals change", async () => {
@@ -162,7 +158,7 @@ describe("parameter overrides", () => {
     const p = policy("ice-tar", "2010.1");
     await expect(runSimulation({ manifest: manifests.of(p), baseline: { policy: p }, candidate: { policy: p, params: { costThreshhold: 1 } }, set: tarSample })).rejects.toBeInstanceOf(SimulationError);
     await expect(runSimulation({ manifest: manifests.of(p), baseline: { policy: p }, candidate: { policy: p, params: { costThreshold: "high" } }, set: tarSample })).rejects.toBeInstanceOf(SimulationError);
-    expect(() => typedParams(p, { costThreshhold: "1" }, "candidate")).toThrow(PrepareError);
+    expect(() => typedParams(p, { costThreshhold: "1" }, "candidate")).toThrow(AppError);
     expect(typedParams(p, { costThreshold: "5000" }, "candidate")).toEqual({ costThreshold: 5000 });
     expect(typedParams(policy("ihs-chs", "2008.1"), { vaCountsAsAlternateResource: "false" }, "candidate")).toEqual({ vaCountsAsAlternateResource: false });
   });
