@@ -21,7 +21,7 @@ import { keyOf, todayUtc, validateRequest } from "../evaluate.js";
 import type { Entry, Evaluator } from "../registry.js";
 import type { Services } from "../services.js";
 import { isStoreUnavailable } from "../store/unavailable.js";
-import { isDate, param, sendJson, unknownProgram } from "./common.js";
+import { param, sendJson, unknownProgram } from "./common.js";
 
 /** Evaluators of recent drafts by hash: an author tries several requests against one draft. */
 const EVALUATORS = new Map<string, Evaluator>();
