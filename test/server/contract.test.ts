@@ -48,6 +48,8 @@ describe("contract", () => {
     const lines = [claim("C4"), claim("C5", { category: "dental" })].map((x) => JSON.stringify(x)).join("\n");
     expect((await c.call(url, `${V}/evaluate-batch`, { body: lines, headers: { "content-type": "application/x-ndjson" } })).status).toBe(200);
     expect((await c.call(url, "/v1/compile", { body: { program: "demo-claim", source: demoVersion("2077.1", "2077-01-01") } })).body.compiled).not.toBeNull();
+    const dry = await c.call(url, `${P}/dry-run`, { body: { source: demoVersion("2077.1", "2077-01-01"), request: claim("C1"), decisionDate: "2020-06-01" } });
+    expect(dry.body.logged).toBe(false);
 
     // Publishing, withdrawing, test cases.
     await published(demoVersion("2021.1", "2021-01-01"));
