@@ -1,4 +1,5 @@
 /** Server configuration from the environment, with the defaults of the README. */
+import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { readCompileBudget, type CompileBudget } from "./compile-budget.js";
 
@@ -26,6 +27,20 @@ export interface ServerConfig {
   logLevel: string;
   /** Time, memory, threads and queue of the compile worker pool (compile-budget.ts). */
   compile: CompileBudget;
+  /** Simulation jobs (server/simulation-queue.ts). */
+  simulation: SimulationSettings;
+}
+
+export interface SimulationSettings {
+  /** This replica's name in the jobs' records (default host:pid). */
+  replicaId: string;
+  /** Worker threads for slices (default: every core; 0 runs them on the main thread). */
+  threads?: number;
+  /** A slice not finished this long after a replica took it is handed to another (the lost-replica delay). */
+  sliceExpireSeconds: number;
+  /** A job nothing happened to for this long is failed. */
+  stallSeconds: number;
+  linesPerSlice: number;
 }
 
 /** `1mb`, `512kb`, `50MB`, `1048576` → bytes. */
@@ -61,5 +76,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     shutdownGraceMs: int(env.PRECEPT_SHUTDOWN_GRACE_MS, 10_000, "PRECEPT_SHUTDOWN_GRACE_MS"),
     logLevel: env.LOG_LEVEL || "info",
     compile: readCompileBudget(env),
+    simulation: {
+      replicaId: env.PRECEPT_REPLICA_ID || `${hostname()}:${process.pid}`,
+      ...(env.PRECEPT_SIM_THREADS ? { threads: int(env.PRECEPT_SIM_THREADS, 0, "PRECEPT_SIM_THREADS") } : {}),
+      sliceExpireSeconds: Math.max(2, int(env.PRECEPT_SIM_SLICE_EXPIRE_S, 60, "PRECEPT_SIM_SLICE_EXPIRE_S")),
+      stallSeconds: Math.max(10, int(env.PRECEPT_SIM_STALL_S, 600, "PRECEPT_SIM_STALL_S")),
+      linesPerSlice: Math.max(1000, int(env.PRECEPT_SIM_LINES_PER_SLICE, 2000, "PRECEPT_SIM_LINES_PER_SLICE")),
+    },
   };
 }
