@@ -7,7 +7,9 @@
  *  - the same in one thread without a pool (the per-core figure without the pool's start-up);
  *  - the two invented histories (ihs-chs with fundedLevel 4 and fund control; usms-claim with duplicates, in order).
  * Goal (issue 6): the 110,538 TARs through both versions in under 10 s on this 2-core machine, peak under 1 GiB.
- * Env: BENCH_THREADS (default: every core).
+ *  - the same 110,538-TAR comparison as a server job on one replica and on two (bench/simulation-replicas.ts), and
+ *    how long the slices of a killed replica take to be finished by the other.
+ * Env: BENCH_THREADS (default: every core); BENCH_REPLICAS=0 skips the replica figures.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
@@ -15,6 +17,7 @@ import { join } from "node:path";
 import { loadPolicyDir } from "../engine/policy-files.js";
 import { manifestsIn } from "../engine/program-manifest-files.js";
 import { profileFor, RequestSetCatalog, runSimulation, type FundControlParams } from "../engine/simulate/index.js";
+import { replicaFigures } from "./simulation-replicas.js";
 
 function emit(figure: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
   console.log(JSON.stringify({ bench: "simulation", figure, value: Math.round(value * 100) / 100, unit, ...extra }));
@@ -60,6 +63,8 @@ try {
   t0 = performance.now();
   const r3 = await runSimulation({ manifest: manifests.get("usms-claim")!, baseline: { policy: get("usms-claim", "2000.1") }, candidate: { policy: get("usms-claim", "2000.1") }, set: usms, threads });
   emit("usms-claim with duplicate detection (in order, one thread)", (performance.now() - t0) / 1000, "s", { requests: r3.report.read, threads: r3.report.timing!.threads });
+
+  if (process.env.BENCH_REPLICAS !== "0") await replicaFigures(emit, join(dir, "request-sets"));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

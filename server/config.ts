@@ -3,7 +3,7 @@
  * (test/settings.test.ts checks that nothing else in server/ or engine/ reads process.env). Everything else is
  * handed its part of the ServerConfig.
  */
-import { availableParallelism } from "node:os";
+import { availableParallelism, hostname } from "node:os";
 import { resolve } from "node:path";
 import type { AnalysisBudget } from "./analysis-pool.js";
 import type { CompileBudget } from "./compile-budget.js";
@@ -36,6 +36,20 @@ export interface ServerConfig {
   compile: CompileBudget;
   /** Time, threads, queue and memory of the solver's worker pool (analysis-pool.ts). */
   analysis: AnalysisBudget;
+  /** Simulation jobs (server/simulation-queue.ts). */
+  simulation: SimulationSettings;
+}
+
+export interface SimulationSettings {
+  /** This replica's name in the jobs' records (default host:pid). */
+  replicaId: string;
+  /** Worker threads for slices (default: every core; 0 runs them on the main thread). */
+  threads?: number;
+  /** A slice not finished this long after a replica took it is handed to another (the lost-replica delay). */
+  sliceExpireSeconds: number;
+  /** A job nothing happened to for this long is failed. */
+  stallSeconds: number;
+  linesPerSlice: number;
 }
 
 /** `1mb`, `512kb`, `50MB`, `1048576` → bytes. */
@@ -101,5 +115,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     ...(env.PRECEPT_KEYS ? { keys: env.PRECEPT_KEYS } : {}),
     compile: readCompileBudget(env),
     analysis: readAnalysisBudget(env),
+    simulation: {
+      replicaId: env.PRECEPT_REPLICA_ID || `${hostname()}:${process.pid}`,
+      ...(env.PRECEPT_SIM_THREADS ? { threads: int(env.PRECEPT_SIM_THREADS, 0, "PRECEPT_SIM_THREADS") } : {}),
+      sliceExpireSeconds: Math.max(2, int(env.PRECEPT_SIM_SLICE_EXPIRE_S, 60, "PRECEPT_SIM_SLICE_EXPIRE_S")),
+      stallSeconds: Math.max(10, int(env.PRECEPT_SIM_STALL_S, 600, "PRECEPT_SIM_STALL_S")),
+      linesPerSlice: Math.max(1000, int(env.PRECEPT_SIM_LINES_PER_SLICE, 2000, "PRECEPT_SIM_LINES_PER_SLICE")),
+    },
   };
 }

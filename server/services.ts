@@ -16,6 +16,7 @@ import { AcceptedIndex } from "./duplicates.js";
 import type { Logger } from "./logging.js";
 import { serverPolicyHost } from "./policy-host.js";
 import { Registry } from "./registry.js";
+import { openSimulations, type Simulations } from "./simulation-service.js";
 import { openStore, type Store } from "./store/index.js";
 
 export interface Services {
@@ -29,6 +30,8 @@ export interface Services {
   readonly host: PolicyHost;
   /** The programs' manifests (policies/<program>/program.yaml), read once at start. */
   readonly manifests: Manifests;
+  /** Request sets and simulation jobs (in the store; every replica works the job queue). */
+  readonly simulations: Simulations;
   /** Set on SIGTERM: /ready answers 503, new evaluations are still served until the listener closes. */
   shuttingDown: boolean;
 }
@@ -121,6 +124,8 @@ export async function openServices(config: ServerConfig, log: Logger, opts: Open
     const accepted = new AcceptedIndex(store);
     const keys = await accepted.load();
     log.info({ versions: registry.all().length, acceptedKeys: keys }, "registry loaded");
+    const host = serverPolicyHost(registry, config.policiesDir);
+    const simulations = await openSimulations({ config, store, registry, manifests, host, log: log.child({ component: "simulations" }) });
     return {
       config,
       log,
@@ -129,8 +134,9 @@ export async function openServices(config: ServerConfig, log: Logger, opts: Open
       decisions: new DecisionLog(store, log.child({ component: "decision-log" })),
       accepted,
       auth: opts.auth ?? createAuth([]),
-      host: serverPolicyHost(registry, config.policiesDir),
+      host,
       manifests,
+      simulations,
       shuttingDown: false,
     };
   } catch (e) {
@@ -145,6 +151,8 @@ export async function closeServices(s: Services, timeoutMs = 10_000): Promise<vo
   const late = (): Promise<"late"> => new Promise((r) => setTimeout(() => r("late"), Math.max(0, deadline - Date.now())).unref());
   if ((await Promise.race([s.decisions.drain(), late()])) === "late") s.log.warn("decision log not drained in time; the journal keeps what was answered");
   await Promise.race([s.registry.stop(), late()]);
+  // This replica's slices go back to the queue (others, or this one after a restart, take them again).
+  await Promise.race([s.simulations.queue.close(), late()]);
   // Solver threads hold z3's own threads: end them rather than wait for their idle timeout.
   await Promise.race([closeAnalysisPool(s), late()]);
   await s.store.close(Math.max(500, deadline - Date.now()));

@@ -40,9 +40,6 @@ export interface SimulationRequest {
   readonly decisionDate?: string;
 }
 
-/** Kept for callers not yet moved (engine/simulate/jobs.ts): the same class, not a second one. */
-export { AppError as PrepareError };
-
 /** Parameter values as given (JSON) or typed from text (`--param costThreshold=5000`), then checked by the engine. */
 export function typedParams(policy: CompiledPolicy, given: Readonly<Record<string, unknown>> | undefined, side: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};

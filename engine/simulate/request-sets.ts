@@ -11,7 +11,33 @@ import { createReadStream } from "node:fs";
 import { cacheKey, materialize, readDescriptors, type HistoryDescriptor } from "./history/index.js";
 import { importRequestSet, type ImportOptions, type ImportResult } from "./import.js";
 import { requestDate, type ProgramProfile } from "./profile.js";
-import { metaPath, removeSet, SetWriter, setExists, type SetFileMeta } from "./set-file.js";
+import { metaPath, removeSet, SetWriter, setExists, writeMeta, type SetFileMeta } from "./set-file.js";
+
+/**
+ * Where imported and selected sets live when several processes share them (the server's database): the meta and
+ * the lines, in chunks of lines. The catalog's files are then only a cache of it.
+ */
+export interface SetStore {
+  list(): Promise<SetFileMeta[]>;
+  /** Stores the set whole (meta and lines) or not at all. */
+  put(meta: SetFileMeta, chunks: AsyncIterable<string>): Promise<void>;
+  chunks(id: string): AsyncIterable<string>;
+  remove(id: string): Promise<boolean>;
+}
+
+/** The lines of a set file, `per` lines to a chunk (each line with its newline). */
+async function* fileChunks(file: string, per = 1000): AsyncGenerator<string> {
+  const rl = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  let buf: string[] = [];
+  for await (const line of rl) {
+    buf.push(`${line}\n`);
+    if (buf.length >= per) {
+      yield buf.join("");
+      buf = [];
+    }
+  }
+  if (buf.length) yield buf.join("");
+}
 
 export interface RequestSetSummary {
   readonly id: string;
@@ -45,11 +71,14 @@ export class RequestSetCatalog {
   readonly cacheDir: string;
   private descriptors?: HistoryDescriptor[];
   private readonly materializing = new Map<string, Promise<SetFileMeta>>();
+  /** With a store: the sets it holds, as of the last refresh(). */
+  private known?: Map<string, SetFileMeta>;
 
   constructor(
     dataDir: string,
     private readonly policiesDir: string,
     private readonly profileOf: (program: string) => ProgramProfile,
+    private readonly store?: SetStore,
   ) {
     this.dir = join(dataDir, "request-sets");
     this.cacheDir = join(this.dir, "cache");
@@ -60,7 +89,14 @@ export class RequestSetCatalog {
     return this.descriptors;
   }
 
+  /** With a store: reads which sets it holds (another replica may have imported or deleted one). */
+  async refresh(): Promise<void> {
+    if (!this.store) return;
+    this.known = new Map((await this.store.list()).map((m) => [m.id, m]));
+  }
+
   private stored(): SetFileMeta[] {
+    if (this.store) return [...(this.known?.values() ?? [])];
     if (!existsSync(this.dir)) return [];
     const out: SetFileMeta[] = [];
     for (const f of readdirSync(this.dir)) {
@@ -134,6 +170,7 @@ export class RequestSetCatalog {
       return { meta, dir: this.cacheDir, file: join(this.cacheDir, meta.file), descriptor: d };
     }
     if (!ID.test(id)) return undefined;
+    if (this.store) return this.openStored(id);
     const mp = metaPath(this.dir, id);
     if (!existsSync(mp)) return undefined;
     const meta = JSON.parse(readFileSync(mp, "utf8")) as SetFileMeta;
@@ -141,12 +178,63 @@ export class RequestSetCatalog {
     return { meta, dir: this.dir, file: join(this.dir, meta.file) };
   }
 
+  /** A stored set, written to this process's cache from the store when the cache does not have it. */
+  private async openStored(id: string): Promise<OpenSet | undefined> {
+    if (!this.known?.has(id)) await this.refresh();
+    const meta = this.known!.get(id);
+    if (!meta) return undefined;
+    const mp = metaPath(this.dir, id);
+    if (!existsSync(mp) || !setExists(this.dir, meta)) {
+      let p = this.materializing.get(id);
+      if (!p) {
+        p = this.fetchStored(meta).finally(() => this.materializing.delete(id));
+        this.materializing.set(id, p);
+      }
+      await p;
+    }
+    return { meta, dir: this.dir, file: join(this.dir, meta.file) };
+  }
+
+  private async fetchStored(meta: SetFileMeta): Promise<SetFileMeta> {
+    const writer = new SetWriter(this.dir, meta.id);
+    try {
+      for await (const chunk of this.store!.chunks(meta.id)) {
+        for (const line of chunk.split("\n")) if (line !== "") writer.add(line);
+      }
+      const got = writer.commit({ program: meta.program, name: meta.name, source: meta.source });
+      if (got.sha256 !== meta.sha256) {
+        removeSet(this.dir, got);
+        throw new Error(`request set ${meta.id}: the stored lines do not match its sha256`);
+      }
+      // The meta as stored (its dates, creation time, extras), over the one the writer made.
+      writeMeta(this.dir, meta);
+      return meta;
+    } catch (e) {
+      writer.abort();
+      throw e;
+    }
+  }
+
+  /** Puts a set just written to the cache into the store (then it exists for every process). */
+  private async share(meta: SetFileMeta): Promise<void> {
+    if (!this.store) return;
+    try {
+      await this.store.put(meta, fileChunks(join(this.dir, meta.file)));
+    } catch (e) {
+      removeSet(this.dir, meta);
+      throw e;
+    }
+    (this.known ??= new Map()).set(meta.id, meta);
+  }
+
   newId(program: string, name: string): string {
     return `${slug(program)}-${slug(name)}-${randomBytes(3).toString("hex")}`;
   }
 
   async import(opts: Omit<ImportOptions, "dir" | "id" | "profile">): Promise<ImportResult> {
-    return importRequestSet({ ...opts, dir: this.dir, id: this.newId(opts.program, opts.name), profile: this.profileOf(opts.program) });
+    const r = await importRequestSet({ ...opts, dir: this.dir, id: this.newId(opts.program, opts.name), profile: this.profileOf(opts.program) });
+    if (r.set) await this.share(r.set);
+    return r;
   }
 
   /**
@@ -181,6 +269,7 @@ export class RequestSetCatalog {
       }
       const meta = writer.commit({ program, name, source: "decision-log", extra });
       writer = undefined;
+      await this.share(meta);
       return meta;
     } finally {
       writer?.abort();
@@ -189,8 +278,15 @@ export class RequestSetCatalog {
   }
 
   /** Deletes an imported or selected set (shipped sets cannot be deleted). */
-  remove(id: string): boolean {
+  async remove(id: string): Promise<boolean> {
     if (this.descriptor(id) || !ID.test(id)) return false;
+    if (this.store) {
+      const gone = await this.store.remove(id);
+      const meta = this.known?.get(id);
+      this.known?.delete(id);
+      if (meta) removeSet(this.dir, meta);
+      return gone;
+    }
     const mp = metaPath(this.dir, id);
     if (!existsSync(mp)) return false;
     removeSet(this.dir, JSON.parse(readFileSync(mp, "utf8")) as SetFileMeta);

@@ -87,17 +87,17 @@ let bundled: Promise<string | undefined> | undefined;
  * current sources (about 0.1 s) into a content-addressed file in the temp folder. Falls back to the tsx entry when
  * esbuild is not there or the build fails; `worker: "tsx"` forces the fallback.
  */
-async function workerFile(worker: RunOptions["worker"]): Promise<string> {
+export async function workerFile(worker: RunOptions["worker"]): Promise<string> {
   if (worker === "tsx") return TSX_WORKER;
   bundled ??= bundleWorker(new URL("./worker.ts", import.meta.url), "precept-sim-worker");
   return (await bundled) ?? TSX_WORKER;
 }
 /** Below this many requests, a pool costs more than it saves. */
-const INLINE_BELOW = 3000;
+export const INLINE_BELOW = 3000;
 
 
-export async function runSimulation(spec: SimulationSpec, opts: RunOptions = {}): Promise<SimulationResult> {
-  const t0 = performance.now();
+/** Refuses a spec whose sides or set do not belong together, or whose parameters the policies do not take. */
+export function checkSpec(spec: Pick<SimulationSpec, "baseline" | "candidate"> & { readonly set: { readonly meta: SetFileMeta } }): void {
   const { baseline, candidate, set } = spec;
   if (baseline.policy.program !== candidate.policy.program) {
     throw new SimulationError(`baseline is ${baseline.policy.program} but candidate is ${candidate.policy.program}`);
@@ -113,23 +113,64 @@ export async function runSimulation(spec: SimulationSpec, opts: RunOptions = {})
       throw new SimulationError((e as Error).message);
     }
   }
-  const profile = profileFor(spec.manifest, spec.profile);
+}
+
+/** True when the spec's slices must run in order on one thread (a side looks for duplicates). */
+export function isSequential(spec: Pick<SimulationSpec, "baseline" | "candidate">): boolean {
+  return usesDuplicates(spec.baseline.policy) || usesDuplicates(spec.candidate.policy);
+}
+
+/** What every slice of a spec shares (all but the byte range and the changed file). */
+export function sliceBase(spec: Omit<SimulationSpec, "set"> & { readonly set: { readonly file: string } }): Omit<SliceInput, "start" | "end" | "firstIndex" | "changedFile"> {
+  return {
+    file: spec.set.file,
+    baseline: { policy: spec.baseline.policy, params: spec.baseline.params ?? {} },
+    candidate: { policy: spec.candidate.policy, params: spec.candidate.params ?? {} },
+    profile: profileFor(spec.manifest, spec.profile),
+    keepChanged: spec.pageSize ?? 50,
+    changedRequests: spec.changedRequests ?? true,
+    ...(spec.decisionDate ? { decisionDate: spec.decisionDate } : {}),
+  };
+}
+
+/** The report of merged tallies (the same for one process and for slices run by several replicas). */
+export function reportOf(
+  tally: Tally,
+  spec: Omit<SimulationSpec, "set"> & { readonly set: { readonly meta: SetFileMeta } },
+  timing: SimulationReport["timing"],
+): SimulationReport {
+  const { baseline, candidate, set } = spec;
+  return buildReport(tally, {
+    program: baseline.policy.program,
+    baseline: { policy: baseline.policy, params: baseline.params ?? {}, draft: baseline.draft ?? false },
+    candidate: { policy: candidate.policy, params: candidate.params ?? {}, draft: candidate.draft ?? false },
+    profile: profileFor(spec.manifest, spec.profile),
+    pageSize: spec.pageSize ?? 50,
+    requestSet: {
+      id: String(set.meta.extra?.descriptor ?? set.meta.id),
+      name: set.meta.name,
+      count: set.meta.count,
+      ...(set.meta.from ? { from: set.meta.from } : {}),
+      ...(set.meta.to ? { to: set.meta.to } : {}),
+      ...(set.meta.invented !== undefined ? { invented: set.meta.invented } : {}),
+    },
+    ...(spec.fundControl ? { fundControl: spec.fundControl } : {}),
+    timing,
+  });
+}
+
+export async function runSimulation(spec: SimulationSpec, opts: RunOptions = {}): Promise<SimulationResult> {
+  const t0 = performance.now();
+  const { set } = spec;
+  checkSpec(spec);
   const pageSize = spec.pageSize ?? 50;
-  const sequential = usesDuplicates(baseline.policy) || usesDuplicates(candidate.policy);
+  const sequential = isSequential(spec);
   const threads = spec.threads ?? availableParallelism();
   const inline = threads === 0 || set.meta.count < INLINE_BELOW;
   const ranges = sliceRanges(set.meta, spec.linesPerSlice ?? 2000);
   if (spec.changedDir) mkdirSync(spec.changedDir, { recursive: true });
   const changedFiles: ChangedSlice[] = [];
-  const base = {
-    file: set.file,
-    baseline: { policy: baseline.policy, params: baseline.params ?? {} },
-    candidate: { policy: candidate.policy, params: candidate.params ?? {} },
-    profile,
-    keepChanged: pageSize,
-    changedRequests: spec.changedRequests ?? true,
-    ...(spec.decisionDate ? { decisionDate: spec.decisionDate } : {}),
-  };
+  const base = sliceBase(spec);
   const inputs: SliceInput[] = ranges.map((r, i) => ({
     ...base,
     start: r.start,
@@ -244,27 +285,11 @@ export async function runSimulation(spec: SimulationSpec, opts: RunOptions = {})
   }
 
   const seconds = (performance.now() - t0) / 1000;
-  const report = buildReport(tally, {
-    program: baseline.policy.program,
-    baseline: { policy: baseline.policy, params: baseline.params ?? {}, draft: baseline.draft ?? false },
-    candidate: { policy: candidate.policy, params: candidate.params ?? {}, draft: candidate.draft ?? false },
-    profile,
-    pageSize,
-    requestSet: {
-      id: String(set.meta.extra?.descriptor ?? set.meta.id),
-      name: set.meta.name,
-      count: set.meta.count,
-      ...(set.meta.from ? { from: set.meta.from } : {}),
-      ...(set.meta.to ? { to: set.meta.to } : {}),
-      ...(set.meta.invented !== undefined ? { invented: set.meta.invented } : {}),
-    },
-    ...(spec.fundControl ? { fundControl: spec.fundControl } : {}),
-    timing: {
-      seconds: Math.round(seconds * 1000) / 1000,
-      threads: inline ? 0 : usedThreads,
-      slices: inputs.length,
-      requestsPerSecond: Math.round(tally.read / Math.max(seconds, 1e-6)),
-    },
+  const report = reportOf(tally, spec, {
+    seconds: Math.round(seconds * 1000) / 1000,
+    threads: inline ? 0 : usedThreads,
+    slices: inputs.length,
+    requestsPerSecond: Math.round(tally.read / Math.max(seconds, 1e-6)),
   });
   return { report, changed: new ChangedStore(spec.changedDir, spec.changedDir ? changedFiles : []) };
 }

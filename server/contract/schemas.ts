@@ -354,6 +354,9 @@ export const SimulationJob = Type.Object({
   createdAt: Type.Optional(DateTime()),
   startedAt: Type.Optional(DateTime()),
   finishedAt: Type.Optional(DateTime()),
+  startedBy: Type.Optional(Str("the replica that took the request (PRECEPT_REPLICA_ID)")),
+  slices: Type.Optional(Type.Object({ total: Type.Integer(), done: Type.Integer() })),
+  replicas: Type.Optional(Type.Record(Type.String(), Type.Object({ slices: Type.Integer(), requests: Type.Integer() }), { description: "each replica's share: the slices and requests it finished" })),
   report: Type.Optional(SimulationReportSchema),
   error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) })),
 });

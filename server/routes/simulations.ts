@@ -14,18 +14,16 @@
  *                                               failed, cancelled)
  *   GET    /v1/simulations/:id/changed?offset=&limit=   changed requests, a page; `format=csv` streams them all
  *   DELETE /v1/simulations/:id                  cancels
- * Jobs live in this process (one runs at a time, on every core); their files under `<dataDir>/simulations`.
+ * Jobs, their slices, reports and changed requests, and imported sets live in the store, so any replica answers
+ * for any job, and every replica's workers take its slices (server/simulation-queue.ts).
  */
-import { join } from "node:path";
 import { Router, type Request } from "express";
-import { compilePolicy } from "../../dsl/index.js";
 import {
-  CSV_COLUMNS, profileFor, RequestSetCatalog, resolveSimulation,
-  type FundControlParams, type ImportFormat, type PolicySource, type SimulationRequest,
+  CSV_COLUMNS, resolveSimulation, type ChangedRecord, type FundControlParams, type ImportFormat, type SimulationRequest,
 } from "../../engine/simulate/index.js";
 import { csvRow } from "../../engine/simulate/changed.js";
 import { ImportTooLarge } from "../../engine/simulate/import.js";
-import { QueueFull, SimulationJobs } from "../../engine/simulate/jobs.js";
+import { QueueFull } from "../simulation-queue.js";
 import { requireRole } from "../auth.js";
 import { mediaType, NDJSON_TYPES } from "../body.js";
 import { compileSource } from "../compile-steps.js";
@@ -34,46 +32,6 @@ import { readBody } from "../contract/validate.js";
 import { AppError, badRequest, notFound } from "../errors.js";
 import type { Services } from "../services.js";
 import { isDate, param, queryString, write } from "./common.js";
-
-interface Simulation {
-  catalog: RequestSetCatalog;
-  jobs: SimulationJobs;
-  policies: PolicySource;
-}
-
-/** One catalog and one job queue per Services (a test may start several servers in one process). */
-const perServices = new WeakMap<Services, Simulation>();
-
-function simulationOf(s: Services): Simulation {
-  let sim = perServices.get(s);
-  if (sim) return sim;
-  const profileOf = (program: string) => {
-    const v = s.registry.versions(program).at(-1);
-    if (!v) throw notFound("unknown-program", `unknown program \`${program}\``, { program });
-    return profileFor(s.manifests.of(v.compiled));
-  };
-  const catalog = new RequestSetCatalog(s.config.dataDir, s.config.policiesDir, profileOf);
-  const policies: PolicySource = {
-    version: (program, version) => s.registry.get(program, version)?.compiled,
-    versions: (program) => s.registry.versions(program).map((v) => v.version),
-    hasProgram: (program) => s.registry.hasProgram(program),
-    manifest: (policy) => s.manifests.of(policy),
-    compileDraft: (_program, source) => {
-      const r = compilePolicy(source, s.host);
-      return { ...(r.compiled ? { compiled: r.compiled } : {}), diagnostics: r.diagnostics };
-    },
-  };
-  const jobs = new SimulationJobs({
-    dir: join(s.config.dataDir, "simulations"),
-    catalog,
-    onError: (err, id) => s.log.error({ err, simulation: id }, "simulation failed"),
-    // A server that is stopping cancels its simulations (their worker threads would otherwise hold the process).
-    stopping: () => s.shuttingDown,
-  });
-  sim = { catalog, jobs, policies };
-  perServices.set(s, sim);
-  return sim;
-}
 
 /** The body of POST /v1/simulations (its shape is the contract's; meaning is checked by resolveSimulation). */
 function simulationRequest(body: Static<typeof SimulationBody>): SimulationRequest {
@@ -104,14 +62,16 @@ export function simulationsRouter(s: Services): Router {
   const r = Router();
   const analyst = requireRole(s.auth, "analyst");
 
-  r.get("/v1/request-sets", analyst, (req, res) => {
+  const { catalog, queue } = s.simulations;
+
+  r.get("/v1/request-sets", analyst, async (req, res) => {
     const program = queryString(req, "program");
+    await catalog.refresh();
     // The listing (docs/simulation.md): a list of { id, program, count, from, to } (plus name, source, invented, description).
-    res.json(simulationOf(s).catalog.list(program));
+    res.json(catalog.list(program));
   });
 
   r.post("/v1/request-sets", analyst, async (req, res) => {
-    const { catalog } = simulationOf(s);
     const program = queryString(req, "program");
     if (!program) throw badRequest("invalid-query", "query parameter `program` is required");
     const latest = s.registry.versions(program).at(-1);
@@ -153,7 +113,6 @@ export function simulationsRouter(s: Services): Router {
   });
 
   r.post("/v1/request-sets/from-log", analyst, async (req, res) => {
-    const { catalog } = simulationOf(s);
     const body = await readBody(req, s.config.bodyLimit, FromLogBody);
     const { program, version, outcome, from, to } = body;
     if (!s.registry.hasProgram(program)) throw notFound("unknown-program", `unknown program \`${program}\``, { program });
@@ -185,25 +144,25 @@ export function simulationsRouter(s: Services): Router {
     res.status(201).json({ requestSet: catalog.describe(meta.id) });
   });
 
-  r.delete("/v1/request-sets/:id", analyst, (req, res) => {
-    const { catalog } = simulationOf(s);
+  r.delete("/v1/request-sets/:id", analyst, async (req, res) => {
     const id = param(req, "id");
     if (catalog.descriptor(id)) throw new AppError("shipped-request-set", `\`${id}\` is a shipped history and cannot be deleted`);
-    if (!catalog.remove(id)) throw notFound("unknown-request-set", `no request set \`${id}\``, { requestSet: id });
+    if (!(await catalog.remove(id))) throw notFound("unknown-request-set", `no request set \`${id}\``, { requestSet: id });
     res.status(204).end();
   });
 
   r.post("/v1/simulations", analyst, async (req, res) => {
-    const sim = simulationOf(s);
+    const sim = s.simulations;
     const request = simulationRequest(await readBody(req, s.config.bodyLimit, SimulationBody));
     // A draft candidate is compiled on the compile pool, off the event loop (issue 11), then handed over as compiled.
     const draft = "source" in request.candidate ? await compileSource(s, request.candidate.source) : undefined;
     const policies = draft ? { ...sim.policies, compileDraft: () => draft } : sim.policies;
+    await sim.catalog.refresh(); // a set imported on another replica
     // Its AppErrors carry codes the error middleware maps to statuses.
     const resolved = resolveSimulation(request, { policies, catalog: sim.catalog });
     let job;
     try {
-      job = sim.jobs.start(resolved, {
+      job = await sim.queue.start(resolved, {
         program: request.program,
         baseline: request.baseline,
         candidate: "version" in request.candidate ? request.candidate.version : "draft",
@@ -217,34 +176,32 @@ export function simulationsRouter(s: Services): Router {
     res.json({ id: job.id, status: job.status, progress: job.progress });
   });
 
-  r.get("/v1/simulations/:id", analyst, (req, res) => {
-    const job = simulationOf(s).jobs.get(param(req, "id"));
+  r.get("/v1/simulations/:id", analyst, async (req, res) => {
+    const job = await queue.get(param(req, "id"));
     if (!job) throw notFound("unknown-simulation", `no simulation \`${param(req, "id")}\``);
     res.json(job);
   });
 
   r.get("/v1/simulations/:id/changed", analyst, async (req, res) => {
-    const { jobs } = simulationOf(s);
     const id = param(req, "id");
-    const job = jobs.get(id);
+    const job = await queue.get(id);
     if (!job) throw notFound("unknown-simulation", `no simulation \`${id}\``);
     if (job.status !== "done") throw new AppError("simulation-not-done", `the simulation is ${job.status}`, { status: job.status });
     if (queryString(req, "format") === "csv") {
-      const store = jobs.changedStore(id)!;
       res.status(200).type("text/csv").setHeader("Content-Disposition", `attachment; filename="${id}-changed.csv"`);
       if (!(await write(res, `${CSV_COLUMNS.join(",")}\n`))) return;
-      for await (const rec of store.all()) if (!(await write(res, `${csvRow(rec)}\n`))) return;
+      for await (const rec of queue.allChanged(id)) if (!(await write(res, `${csvRow(rec as ChangedRecord)}\n`))) return;
       res.end();
       return;
     }
     const offset = intQuery(req, "offset", 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = intQuery(req, "limit", 50, 1, 1000);
-    const page = (await jobs.changed(id, offset, limit))!;
+    const page = await queue.changed(id, offset, limit);
     res.json({ id, total: page.total, offset, limit, items: page.items, ...(offset + page.items.length < page.total ? { nextOffset: offset + page.items.length } : {}) });
   });
 
-  r.delete("/v1/simulations/:id", analyst, (req, res) => {
-    const job = simulationOf(s).jobs.cancel(param(req, "id"));
+  r.delete("/v1/simulations/:id", analyst, async (req, res) => {
+    const job = await queue.cancel(param(req, "id"));
     if (!job) throw notFound("unknown-simulation", `no simulation \`${param(req, "id")}\``);
     const { report: _r, ...rest } = job;
     res.json(rest);

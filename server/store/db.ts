@@ -17,6 +17,8 @@ export interface Queryable {
 
 export interface Db extends Queryable {
   readonly kind: "pglite" | "postgres";
+  /** Several statements in one string, no parameters (a library's migrations); answers the last statement's rows. */
+  exec(sql: string): Promise<QueryResult<Record<string, unknown>>>;
   /** Runs `fn` on one connection inside BEGIN/COMMIT (ROLLBACK on throw). */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** `onReconnect`: the listening connection was lost and is back; notifications sent meanwhile are lost. */
@@ -122,6 +124,7 @@ export async function openPglite(dataDir: string): Promise<Db> {
     // does not wait for other plain queries: the worker runs them in the order sent, and keeping several in flight
     // keeps the database thread busy while this thread is slow to answer.
     query: <T>(sql: string, params?: unknown[]) => lock.then(() => direct.query<T>(sql, params)),
+    exec: (sql: string) => lock.then(() => send<QueryResult<Record<string, unknown>>>({ kind: "exec", sql })),
     transaction: (fn) =>
       exclusive(async () => {
         await direct.query("BEGIN");
@@ -178,6 +181,12 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
     async query<T>(sql: string, params?: unknown[]) {
       const r = await pool.query(sql, params);
       return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
+    },
+    async exec(sql: string) {
+      // Without parameters node-postgres uses the simple protocol, which runs several statements (one result each).
+      const r = (await pool.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
+      const last = Array.isArray(r) ? r.at(-1) : r;
+      return { rows: (last?.rows ?? []) as Record<string, unknown>[], rowCount: last?.rowCount ?? 0 };
     },
     async transaction(fn) {
       const client = await pool.connect();

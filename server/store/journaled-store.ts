@@ -65,6 +65,9 @@ function isDiskError(err: unknown): boolean {
 
 export class JournaledStore implements Store {
   readonly kind;
+  get db(): SqlStore["db"] {
+    return this.inner.db;
+  }
   readonly shared = false;
   private queue: Queued[] = [];
   private ingesting: Promise<void> | undefined;

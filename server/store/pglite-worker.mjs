@@ -24,6 +24,12 @@ async function handle(msg) {
       const r = await db.query(msg.sql, msg.params);
       return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
     }
+    case "exec": {
+      // Several statements (a job queue's migrations and locked commands): the last one's rows.
+      const rs = await db.exec(msg.sql);
+      const last = rs.at(-1);
+      return { rows: last?.rows ?? [], rowCount: last?.affectedRows ?? last?.rows.length ?? 0 };
+    }
     case "listen": {
       const unlisten = await db.listen(msg.channel, (payload) => port.postMessage({ kind: "notify", channel: msg.channel, payload }));
       listeners.set(msg.id, unlisten);

@@ -16,6 +16,7 @@
  */
 import type { CompiledPolicy } from "../../dsl/index.js";
 import type { Db, Queryable } from "./db.js";
+import { SIM_SCHEMA } from "./simulation-store.js";
 import type {
   AcceptedKey, DecisionPage, DecisionQuery, DecisionRecord, DraftRecord, NewVersion, Person, ReviewInfo, ReviewRecord, Store,
   TestsRecord, VersionRecord, WithdrawInfo,
@@ -95,6 +96,8 @@ const SCHEMA = [
        AND EXISTS (SELECT 1 FROM decisions e WHERE e.program = d.program AND e.dup_key = d.dup_key AND e.seq < d.seq)`,
   `CREATE UNIQUE INDEX IF NOT EXISTS ${ACCEPTED_ONCE} ON decisions (program, dup_key) WHERE dup_key IS NOT NULL`,
   `DROP INDEX IF EXISTS decisions_dup_key`,
+  // Simulation jobs, their slices and stored request sets (simulation-store.ts).
+  ...SIM_SCHEMA,
 ];
 
 /** True for the error of logging a second acceptance of one request key (another replica accepted it first). */
@@ -270,7 +273,7 @@ export class SqlStore implements Store {
   readonly kind: "pglite" | "postgres";
   readonly shared: boolean;
 
-  constructor(private readonly db: Db) {
+  constructor(readonly db: Db) {
     this.kind = db.kind;
     this.shared = db.kind === "postgres";
   }

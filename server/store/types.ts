@@ -1,5 +1,6 @@
 /** The store contract: published versions and the decision log. One interface, two databases (PGlite, PostgreSQL). */
 import type { CompiledPolicy } from "../../dsl/index.js";
+import type { Db } from "./db.js";
 
 export interface VersionRecord {
   readonly program: string;
@@ -141,6 +142,8 @@ export interface Store {
   readonly kind: "pglite" | "postgres";
   /** True when other processes may write the same database (replicas): registry and duplicate index must refresh. */
   readonly shared: boolean;
+  /** The database itself, for the services that keep their own tables in it (simulation jobs, the job queue). */
+  readonly db: Db;
   listVersions(): Promise<VersionRecord[]>;
   /** Just the keys, hashes and statuses, for a cheap "anything new (or withdrawn)?" poll. */
   listVersionKeys(): Promise<{ program: string; version: string; hash: string; status: string }[]>;

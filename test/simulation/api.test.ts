@@ -206,7 +206,7 @@ parameters:
     expect(job.report.candidate).toMatchObject({ draft: true, version: "2010.9" });
     expect(job.report.candidate.counts.pend).toBeLessThan(job.report.baseline.counts.pend);
     expect((await finished(start.body.id)).status).toBe("done");
-  });
+  }, 180_000); // two jobs, one of them 110,538 TARs, on a shared 2-core machine
 });
 
 describe("the server as its own process (server/main.ts)", () => {
