@@ -97,6 +97,10 @@ const SCHEMA = [
   `DROP INDEX IF EXISTS decisions_dup_key`,
 ];
 
+/** The decision log's columns for COPY, and the DecisionRecord field each is taken from. */
+const DECISION_TARGET = "decisions (id, program, version, hash, request, decision, outcome, decided_at, latency_ms, dup_key, request_ref)";
+const DECISION_FIELDS = ["id", "program", "version", "hash", "request", "decision", "outcome", "decidedAt", "latencyMs", "dupKey", "requestRef"];
+
 /** True for the error of logging a second acceptance of one request key (another replica accepted it first). */
 export function isAcceptedTwice(err: unknown): boolean {
   const e = err as { code?: unknown; constraint?: unknown; message?: unknown } | null;
@@ -402,17 +406,25 @@ export class SqlStore implements Store {
   }
 
   insertDecisions(rows: readonly DecisionRecord[], opts: { skipExisting?: boolean } = {}): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    if (!opts.skipExisting) return this.db.copy(DECISION_TARGET, DECISION_FIELDS, rows).then(() => undefined);
     return this.insertDecisionTexts(rows.map((r) => JSON.stringify(r)), opts);
   }
 
   /**
-   * Inserts decisions given as the JSON text of each DecisionRecord (the journal's lines, passed on without being
-   * parsed again): one `json` parameter whatever the batch size, taken apart by the database.
-   * ORDER BY n: seq follows the order the decisions were made in.
-   * `skipExisting`: rows whose id is stored already are skipped (replaying the journal), not an error.
+   * Inserts decisions given as the JSON text of each DecisionRecord (the journal's lines, passed on as they are).
+   * One COPY (a fifth less database time than the INSERT below, measured on PGlite: bench/batch.ts); seq follows
+   * the order of the rows, the order the decisions were made in.
+   * `skipExisting`: rows whose id is stored already are skipped (replaying the journal, retrying after a failed
+   * insert), not an error: COPY cannot do that, so it is one INSERT … ON CONFLICT with one `json` parameter,
+   * taken apart by the database (ORDER BY n keeps the order).
    */
   async insertDecisionTexts(texts: readonly string[], opts: { skipExisting?: boolean } = {}): Promise<void> {
     if (texts.length === 0) return;
+    if (!opts.skipExisting) {
+      await this.db.copy(DECISION_TARGET, DECISION_FIELDS, texts);
+      return;
+    }
     await this.db.query(
       `INSERT INTO decisions (id, program, version, hash, request, decision, outcome, decided_at, latency_ms, dup_key, request_ref)
        SELECT id, program, version, hash, request, decision, outcome, "decidedAt", "latencyMs", "dupKey", "requestRef"
@@ -420,7 +432,7 @@ export class SqlStore implements Store {
               decision json, outcome text, "decidedAt" timestamptz, "latencyMs" real, "dupKey" text, "requestRef" text))
             WITH ORDINALITY AS x(id, program, version, hash, request, decision, outcome, "decidedAt", "latencyMs",
                                  "dupKey", "requestRef", n)
-       ORDER BY n${opts.skipExisting ? " ON CONFLICT (id) DO NOTHING" : ""}`,
+       ORDER BY n ON CONFLICT (id) DO NOTHING`,
       [`[${texts.join(",")}]`],
     );
   }
