@@ -79,47 +79,149 @@ interface ErrorBudget {
   bytes: number;
 }
 
-/** One chunk of a batch decided and logged; lines are the answers in order. */
+/** A chunk of a batch decided, not yet logged: its answer lines in order and the decisions to log. */
+interface Decided {
+  lines: string[];
+  evaluated: Evaluated[];
+}
+
+/** The request keys a chunk's items would be remembered under (replicas look them up before deciding). */
+function chunkKeys(s: Services, entry: Entry, chunk: BatchItem[]): string[] {
+  if (!s.store.shared) return [];
+  return chunk.flatMap((it) => ("value" in it ? [keyOf(s.manifests, entry, it.value)] : [])).filter((k) => k !== undefined);
+}
+
+/** Decides every item of a chunk (acceptances go into the duplicate index at once, so later items see them). */
+async function decide(
+  s: Services, entry: Entry, chunk: BatchItem[], first: number, opts: Omit<EvalOptions, "startedAt">, budget: ErrorBudget,
+): Promise<Decided> {
+  const lines: string[] = [];
+  const evaluated: Evaluated[] = [];
+  let index = first;
+  let since = performance.now();
+  for (const item of chunk) {
+    // Let other requests (and /health) in every 20 ms: a chunk of large bad items can take seconds.
+    if (performance.now() - since > 20) {
+      await new Promise((r) => setImmediate(r));
+      since = performance.now();
+    }
+    if ("error" in item) {
+      lines.push(errorLine(index++, item.error, budget));
+      continue;
+    }
+    try {
+      const ev = evaluateOne(s.manifests, entry, item.value, s.accepted, { ...opts, startedAt: performance.now() });
+      evaluated.push(ev);
+      lines.push(JSON.stringify(ev.answer));
+    } catch (e) {
+      lines.push(errorLine(index, e, budget));
+    }
+    index++;
+  }
+  return { lines, evaluated };
+}
+
+/** Takes a chunk's acceptances out of the duplicate index again (its decisions were not logged, so never given). */
+function undo(s: Services, entry: Entry, d: Decided): void {
+  for (const e of d.evaluated) if (e.accepted) s.accepted.remove(entry.program, e.accepted.key, e.accepted.ref);
+}
+
+/** One chunk of a batch decided and logged, deciding again after losing a race with a replica; the answer lines. */
 async function decideChunk(
   s: Services, entry: Entry, chunk: BatchItem[], first: number, opts: Omit<EvalOptions, "startedAt">, budget: ErrorBudget,
 ): Promise<string[]> {
-  const keys = s.store.shared ? chunk.flatMap((it) => ("value" in it ? [keyOf(s.manifests, entry, it.value)] : [])).filter((k) => k !== undefined) : [];
+  const keys = chunkKeys(s, entry, chunk);
   if (keys.length > 0) await orUnavailable(s.accepted.refresh(entry.program, keys));
   for (let attempt = 0; ; attempt++) {
-    const lines: string[] = [];
-    const evaluated: Evaluated[] = [];
-    let index = first;
-    let since = performance.now();
-    for (const item of chunk) {
-      // Let other requests (and /health) in every 20 ms: a chunk of large bad items can take seconds.
-      if (performance.now() - since > 20) {
-        await new Promise((r) => setImmediate(r));
-        since = performance.now();
-      }
-      if ("error" in item) {
-        lines.push(errorLine(index++, item.error, budget));
-        continue;
-      }
-      try {
-        const ev = evaluateOne(s.manifests, entry, item.value, s.accepted, { ...opts, startedAt: performance.now() });
-        evaluated.push(ev);
-        lines.push(JSON.stringify(ev.answer));
-      } catch (e) {
-        lines.push(errorLine(index, e, budget));
-      }
-      index++;
-    }
+    const d = await decide(s, entry, chunk, first, opts, budget);
     try {
-      await s.decisions.append(evaluated.map((e) => e.record));
-      return lines;
+      await s.decisions.append(d.evaluated.map((e) => e.record));
+      return d.lines;
     } catch (err) {
-      for (const e of evaluated) if (e.accepted) s.accepted.remove(entry.program, e.accepted.key, e.accepted.ref);
+      undo(s, entry, d);
       if (keys.length > 0 && isAcceptedTwice(err) && attempt < RACE_RETRIES) {
         await orUnavailable(s.accepted.refresh(entry.program, keys));
         continue;
       }
-      throw new AppError(503, "log-unavailable", "decisions could not be logged, so they are not given", { cause: String(err) });
+      throw logUnavailable(err);
     }
+  }
+}
+
+const logUnavailable = (err: unknown): AppError =>
+  new AppError(503, "log-unavailable", "decisions could not be logged, so they are not given", { cause: String(err) });
+
+/** A chunk whose decisions are being logged while the next one is decided. */
+interface InFlight {
+  chunk: BatchItem[];
+  first: number;
+  decided: Decided;
+  /** Resolves with the error of the log write, or undefined once the decisions are logged. */
+  logged: Promise<unknown>;
+}
+
+/**
+ * A batch's chunks decided and logged as a pipeline: chunk k+1 is decided while chunk k's decisions are being
+ * written (on PostgreSQL that write is the database's work, in another process), and chunk k's answers are sent
+ * once they are logged. The log receives the chunks in order, one insert after the other, so it holds the batch
+ * in order. If a write fails, neither that chunk nor the one decided behind it was answered: both lose their
+ * acceptances and go through decideChunk one after the other (which decides again after a lost race, or 503s).
+ */
+class BatchPipeline {
+  private inFlight: InFlight | undefined;
+
+  constructor(
+    private readonly s: Services,
+    private readonly entry: Entry,
+    private readonly opts: Omit<EvalOptions, "startedAt">,
+    private readonly budget: ErrorBudget,
+  ) {}
+
+  /** Decides `chunk`; returns the answer lines of the chunk before it, now logged (none for the first chunk). */
+  async push(chunk: BatchItem[], first: number): Promise<string[]> {
+    const { s, entry } = this;
+    const keys = chunkKeys(s, entry, chunk);
+    if (keys.length > 0) await orUnavailable(s.accepted.refresh(entry.program, keys));
+    const decided = await decide(s, entry, chunk, first, this.opts, this.budget);
+    const before = this.inFlight;
+    this.inFlight = undefined;
+    if (before && (await before.logged) !== undefined) {
+      undo(s, entry, decided);
+      const lines = await this.redo(before);
+      this.inFlight = this.start({ chunk, first, decided: await decide(s, entry, chunk, first, this.opts, this.budget) });
+      return lines;
+    }
+    this.inFlight = this.start({ chunk, first, decided });
+    return before ? before.decided.lines : [];
+  }
+
+  /** The last chunk's answer lines, once logged. */
+  async flush(): Promise<string[]> {
+    const last = this.inFlight;
+    this.inFlight = undefined;
+    if (!last) return [];
+    return (await last.logged) === undefined ? last.decided.lines : this.redo(last);
+  }
+
+  /**
+   * The answer stops early (the client left, or a later chunk failed): the chunk in flight is still logged, or,
+   * if its write fails, its acceptances come out of the index (its decisions were never given).
+   */
+  abandon(): void {
+    const last = this.inFlight;
+    this.inFlight = undefined;
+    if (last) void last.logged.then((err) => err !== undefined && undo(this.s, this.entry, last.decided));
+  }
+
+  private start(c: Omit<InFlight, "logged">): InFlight {
+    const logged = this.s.decisions.append(c.decided.evaluated.map((e) => e.record)).then(() => undefined, (err: unknown) => err ?? new Error("log write failed"));
+    return { ...c, logged };
+  }
+
+  /** A chunk whose write failed: its acceptances out, then decided and logged again on its own. */
+  private redo(c: InFlight): Promise<string[]> {
+    undo(this.s, this.entry, c.decided);
+    return decideChunk(this.s, this.entry, c.chunk, c.first, this.opts, this.budget);
   }
 }
 
@@ -281,23 +383,9 @@ export function evaluateRouter(s: Services): Router {
     let index = 0;
     let first = true;
     const budget: ErrorBudget = { bytes: s.config.batchErrorBytes };
-    for await (const chunk of chunks) {
-      if ("overLimit" in chunk) {
-        // NDJSON only. What was answered is logged; this last line says where to resume.
-        const { limit, line, drained } = chunk.overLimit;
-        const last = errorBody("payload-too-large", `request body is larger than the limit of ${limit} bytes: answered ${index} requests, stopped reading at line ${line}`, {
-          limit, index, line,
-        });
-        if (!res.headersSent) {
-          if (!drained) res.setHeader("Connection", "close");
-          res.status(200).type("application/x-ndjson");
-        }
-        res.end(JSON.stringify(last) + "\n");
-        if (!drained) res.once("finish", () => req.socket.destroy());
-        return;
-      }
-      const lines = await decideChunk(s, entry, chunk, index, opts, budget);
-      index += chunk.length;
+    const pipeline = new BatchPipeline(s, entry, opts, budget);
+    const send = async (lines: string[]): Promise<boolean> => {
+      if (lines.length === 0) return true;
       if (!started) {
         res.status(200).type(ndjson ? "application/x-ndjson" : "application/json");
         if (!ndjson) res.write("[");
@@ -305,10 +393,39 @@ export function evaluateRouter(s: Services): Router {
       }
       const text = ndjson ? lines.join("\n") + "\n" : (first ? "" : ",") + lines.join(",");
       first = false;
-      if (!(await write(res, text))) return; // the client left; what was decided is logged
+      return write(res, text);
+    };
+    try {
+      await answerBatch();
+    } finally {
+      pipeline.abandon();
     }
-    if (!started) res.status(200).type(ndjson ? "application/x-ndjson" : "application/json");
-    res.end(ndjson ? "" : started ? "]" : "[]");
+
+    async function answerBatch(): Promise<void> {
+      for await (const chunk of chunks) {
+        if ("overLimit" in chunk) {
+          if (!(await send(await pipeline.flush()))) return;
+          // NDJSON only. What was answered is logged; this last line says where to resume.
+          const { limit, line, drained } = chunk.overLimit;
+          const last = errorBody("payload-too-large", `request body is larger than the limit of ${limit} bytes: answered ${index} requests, stopped reading at line ${line}`, {
+            limit, index, line,
+          });
+          if (!res.headersSent) {
+            if (!drained) res.setHeader("Connection", "close");
+            res.status(200).type("application/x-ndjson");
+          }
+          res.end(JSON.stringify(last) + "\n");
+          if (!drained) res.once("finish", () => req.socket.destroy());
+          return;
+        }
+        const lines = await pipeline.push(chunk, index);
+        index += chunk.length;
+        if (!(await send(lines))) return; // the client left; what was decided is logged
+      }
+      if (!(await send(await pipeline.flush()))) return;
+      if (!started) res.status(200).type(ndjson ? "application/x-ndjson" : "application/json");
+      res.end(ndjson ? "" : started ? "]" : "[]");
+    }
   });
 
   return r;
