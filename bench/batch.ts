@@ -51,6 +51,6 @@ try {
   }
 } finally {
   for (const { p } of servers) await stopProcess(p);
-  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 });
   await pgDb?.drop();
 }

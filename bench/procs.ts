@@ -15,6 +15,9 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Polls (every 50 ms) before a server counts as not starting: a fresh PGlite's initdb takes minutes on a loaded machine. */
+const READY_POLLS = Number(process.env.BENCH_READY_S ?? 300) * 20;
+
 export interface Proc {
   url: string;
   proc: ChildProcess;
@@ -22,7 +25,7 @@ export interface Proc {
 
 /**
  * Starts a node process running `script` on a free port; its logs go to /dev/null (the server logs one line per
- * request at the default level, which is part of what is measured) and readiness is polled.
+ * request at the default level, which is part of what is measured) and readiness is polled (BENCH_READY_S, 300).
  */
 export async function startProcess(script: string, env: Record<string, string>, readyPath: string): Promise<Proc> {
   const port = await freePort();
@@ -41,7 +44,10 @@ export async function startProcess(script: string, env: Record<string, string>, 
     } catch {
       /* not listening yet */
     }
-    if (i > 1200) throw new Error(`${script} not ready after 60 s`);
+    if (i > READY_POLLS) {
+      proc.kill("SIGKILL");
+      throw new Error(`${script} not ready after ${READY_POLLS / 20} s`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return { url, proc };
