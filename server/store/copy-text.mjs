@@ -1,6 +1,5 @@
 // COPY's text format for bulk loads (server/store/db.ts): one line per row, columns separated by tabs, NULL as \N.
-// Plain JavaScript because the PGlite worker (pglite-worker.mjs), which runs without a TypeScript loader, builds
-// the same text from JSON lines off the main thread.
+// Plain JavaScript so that a thread without a TypeScript loader (the PGlite worker) could use it too.
 
 const SPECIAL = /[\\\n\r\t]/g;
 const SPECIAL_ANY = /[\\\n\r\t]/;

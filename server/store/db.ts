@@ -22,10 +22,11 @@ export interface Queryable {
 export interface Db extends Queryable {
   readonly kind: "pglite" | "postgres";
   /**
-   * Bulk load: one COPY into `target` (`table (col, …)`) of `rows` (objects, or their JSON texts), taking `fields`
-   * of each for the columns in order; objects and arrays as JSON. One statement: every row or none, in order.
+   * PostgreSQL only: bulk load, one COPY into `target` (`table (col, …)`) of `rows` (objects, or their JSON texts),
+   * taking `fields` of each for the columns in order; objects and arrays as JSON. One statement: every row or
+   * none, in order.
    */
-  copy(target: string, fields: readonly string[], rows: readonly (object | string)[]): Promise<number>;
+  copy?(target: string, fields: readonly string[], rows: readonly (object | string)[]): Promise<number>;
   /** Runs `fn` on one connection inside BEGIN/COMMIT (ROLLBACK on throw). */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** `onReconnect`: the listening connection was lost and is back; notifications sent meanwhile are lost. */
@@ -131,7 +132,6 @@ export async function openPglite(dataDir: string): Promise<Db> {
     // does not wait for other plain queries: the worker runs them in the order sent, and keeping several in flight
     // keeps the database thread busy while this thread is slow to answer.
     query: <T>(sql: string, params?: unknown[]) => lock.then(() => direct.query<T>(sql, params)),
-    copy: (target, fields, rows) => lock.then(() => send<QueryResult<never>>({ kind: "copy", target, fields, rows }).then((r) => r.rowCount)),
     transaction: (fn) =>
       exclusive(async () => {
         await direct.query("BEGIN");

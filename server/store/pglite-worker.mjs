@@ -3,9 +3,7 @@
 // { id, kind, … } messages (server/store/db.ts) and gets { id, result } or { id, error } back.
 // Plain JavaScript so the worker starts without a TypeScript loader, under tsx, vitest or plain node.
 import { parentPort, workerData } from "node:worker_threads";
-import { Blob } from "node:buffer";
 import { PGlite } from "@electric-sql/pglite";
-import { copyText } from "./copy-text.mjs";
 
 const port = parentPort;
 const listeners = new Map();
@@ -25,12 +23,6 @@ async function handle(msg) {
     case "query": {
       const r = await db.query(msg.sql, msg.params);
       return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
-    }
-    case "copy": {
-      // Bulk load through PGlite's /dev/blob device; the COPY text is built here, off the server's main thread.
-      const text = copyText(msg.rows, msg.fields);
-      const r = await db.query(`COPY ${msg.target} FROM '/dev/blob'`, [], { blob: new Blob([text]) });
-      return { rows: [], rowCount: r.affectedRows ?? msg.rows.length };
     }
     case "listen": {
       const unlisten = await db.listen(msg.channel, (payload) => port.postMessage({ kind: "notify", channel: msg.channel, payload }));

@@ -60,7 +60,7 @@ describe.each(stores)("batch decisions in the log on %s", (_name, open) => {
   let done: () => Promise<void>;
   beforeAll(async () => {
     ({ url, done } = await open());
-  }, 60_000);
+  }, 300_000);
   afterAll(async () => {
     await done?.();
     removeTempDirs();
@@ -105,7 +105,7 @@ describe("two replicas on PostgreSQL racing in long batches", () => {
   beforeAll(async () => {
     db = await createPgDatabase();
     [a, b] = await Promise.all([startTestServer({ policiesDir: FIXTURES, databaseUrl: db.url }), startTestServer({ policiesDir: FIXTURES, databaseUrl: db.url })]);
-  }, 60_000);
+  }, 300_000);
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
     await db?.drop();
