@@ -5,15 +5,18 @@
  *    the API and the CLI do): seconds, requests per second, requests per second per core, peak memory (RSS of the
  *    whole process, worker threads included);
  *  - the same in one thread without a pool (the per-core figure without the pool's start-up);
+ *  - beside it, from the same run: the generated evaluators alone on the same TARs (parsed beforehand, both
+ *    versions, one thread), and the pooled rate over that rate times the worker count (goal >= 0.7, issue 16);
  *  - the two invented histories (ihs-chs with fundedLevel 4 and fund control; usms-claim with duplicates, in order).
  * Goal (issue 6): the 110,538 TARs through both versions in under 10 s on this 2-core machine, peak under 1 GiB.
  *  - the same 110,538-TAR comparison as a server job on one replica and on two (bench/simulation-replicas.ts), and
  *    how long the slices of a killed replica take to be finished by the other.
  * Env: BENCH_THREADS (default: every core); BENCH_REPLICAS=0 skips the replica figures.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
+import { createEvaluator } from "../engine/index.js";
 import { loadPolicyDir } from "../engine/policy-files.js";
 import { manifestsIn } from "../engine/program-manifest-files.js";
 import { profileFor, RequestSetCatalog, runSimulation, type FundControlParams } from "../engine/simulate/index.js";
@@ -47,6 +50,24 @@ try {
   emit("ice-tar simulation throughput per core", n / seconds / Math.max(1, pooled.report.timing!.threads), "requests/s/core", { note: "wall time including the worker pool's start-up" });
   emit("peak memory (RSS, process and worker threads)", rssMiB, "MiB", { goal: "< 1024 MiB" });
   emit("ice-tar changed requests", pooled.report.changed.total, "requests");
+
+  // The evaluators' own rate on the same requests: the ceiling the pool is measured against.
+  const requests = readFileSync(tars.file, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as unknown);
+  const eb = createEvaluator(b.policy);
+  const ec = createEvaluator(c.policy);
+  const ctx = { decisionDate: "2009-03-31" };
+  let best = 0;
+  for (let k = 0; k < 3; k++) {
+    const e0 = performance.now();
+    for (const r of requests) {
+      eb.evaluate(r, ctx);
+      ec.evaluate(r, ctx);
+    }
+    best = Math.max(best, requests.length / ((performance.now() - e0) / 1000));
+  }
+  const workers = Math.max(1, pooled.report.timing!.threads);
+  emit("ice-tar evaluators alone, both versions, one thread", best, "requests/s", { requests: requests.length, best_of: 3, evaluations: 2 * requests.length });
+  emit("ice-tar simulation over evaluator rate x workers", n / seconds / (best * workers), "ratio", { workers, goal: ">= 0.7" });
 
   t0 = performance.now();
   const single = await runSimulation({ manifest: manifests.of(b.policy), baseline: b, candidate: c, set: tars, threads: 0, changedDir: join(dir, "changed-single") });

@@ -4,7 +4,11 @@
  */
 import { mkdirSync } from "node:fs";
 import { Worker } from "node:worker_threads";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { copyText } from "./copy-text.mjs";
 
 export interface QueryResult<T> {
   rows: T[];
@@ -19,6 +23,12 @@ export interface Db extends Queryable {
   readonly kind: "pglite" | "postgres";
   /** Several statements in one string, no parameters (a library's migrations); answers the last statement's rows. */
   exec(sql: string): Promise<QueryResult<Record<string, unknown>>>;
+  /**
+   * PostgreSQL only: bulk load, one COPY into `target` (`table (col, …)`) of `rows` (objects, or their JSON texts),
+   * taking `fields` of each for the columns in order; objects and arrays as JSON. One statement: every row or
+   * none, in order.
+   */
+  copy?(target: string, fields: readonly string[], rows: readonly (object | string)[]): Promise<number>;
   /** Runs `fn` on one connection inside BEGIN/COMMIT (ROLLBACK on throw). */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** `onReconnect`: the listening connection was lost and is back; notifications sent meanwhile are lost. */
@@ -187,6 +197,22 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
       const r = (await pool.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
       const last = Array.isArray(r) ? r.at(-1) : r;
       return { rows: (last?.rows ?? []) as Record<string, unknown>[], rowCount: last?.rowCount ?? 0 };
+    },
+    async copy(target, fields, rows) {
+      const data = copyText(rows, fields);
+      const client = await pool.connect();
+      try {
+        const stream = client.query(copyFrom(`COPY ${target} FROM STDIN`));
+        await pipeline(Readable.from([data]), stream);
+        client.release();
+        return stream.rowCount;
+      } catch (e) {
+        // The database refused the rows (it answered, so the connection is fine); anything else may have left
+        // the connection mid-COPY, so it is closed rather than handed to the next query.
+        const refused = typeof (e as { code?: unknown }).code === "string" && /^[0-9A-Z]{5}$/.test((e as { code: string }).code);
+        client.release(refused ? undefined : true);
+        throw e;
+      }
     },
     async transaction(fn) {
       const client = await pool.connect();

@@ -100,6 +100,10 @@ const SCHEMA = [
   ...SIM_SCHEMA,
 ];
 
+/** The decision log's columns for COPY, and the DecisionRecord field each is taken from. */
+const DECISION_TARGET = "decisions (id, program, version, hash, request, decision, outcome, decided_at, latency_ms, dup_key, request_ref)";
+const DECISION_FIELDS = ["id", "program", "version", "hash", "request", "decision", "outcome", "decidedAt", "latencyMs", "dupKey", "requestRef"];
+
 /** True for the error of logging a second acceptance of one request key (another replica accepted it first). */
 export function isAcceptedTwice(err: unknown): boolean {
   const e = err as { code?: unknown; constraint?: unknown; message?: unknown } | null;
@@ -429,12 +433,16 @@ export class SqlStore implements Store {
   }
 
   insertDecisions(rows: readonly DecisionRecord[], opts: { skipExisting?: boolean } = {}): Promise<void> {
+    if (rows.length === 0) return Promise.resolve();
+    // PostgreSQL: one COPY (measured: 210 instead of 340 ms of backend CPU per 10,000 rows, docs/server.md).
+    if (this.db.copy && !opts.skipExisting) return this.db.copy(DECISION_TARGET, DECISION_FIELDS, rows).then(() => undefined);
     return this.insertDecisionTexts(rows.map((r) => JSON.stringify(r)), opts);
   }
 
   /**
    * Inserts decisions given as the JSON text of each DecisionRecord (the journal's lines, passed on without being
-   * parsed again): one `json` parameter whatever the batch size, taken apart by the database.
+   * parsed again): one `json` parameter whatever the batch size, taken apart by the database. On PGlite this costs
+   * about what a COPY does once the COPY text is built from the lines, so the journal keeps it.
    * ORDER BY n: seq follows the order the decisions were made in.
    * `skipExisting`: rows whose id is stored already are skipped (replaying the journal), not an error.
    */
