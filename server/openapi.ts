@@ -8,7 +8,7 @@ import { PROGRAM_MANIFEST_SCHEMA } from "../engine/program-manifest-schema.js";
 import { Manifests } from "../engine/program-manifest.js";
 import { TEST_CASE_SCHEMA, TEST_CASES_SCHEMA } from "../engine/test-case-schema.js";
 import type { Registry, Entry } from "./registry.js";
-import { analysisOpenApiPaths } from "./routes/analysis.js";
+import { analysisOpenApiPaths, findingSchema } from "./routes/analysis.js";
 import { simulationOpenApiPaths } from "./routes/simulations.js";
 
 type Schema = Record<string, unknown>;
@@ -318,8 +318,12 @@ export function buildOpenApi(registry: Registry, manifests: Manifests = new Mani
       "/v1/compile": {
         post: {
           ...sec("author"), operationId: "compile", summary: "Compile a draft; nothing is stored",
+          parameters: [{ name: "analyze", in: "query", schema: { type: "boolean", default: false }, description: "also run the solver's analysis (rules that never fire or never decide, constant conditions, overlaps, gaps): about 1–2 s" }],
           requestBody: { required: true, content: json({ type: "object", required: ["source"], properties: { program: { type: "string" }, source: { type: "string" } } }) },
-          responses: { 200: { description: "diagnostics and, when there is no error, the compiled policy", content: json({ type: "object", properties: { diagnostics: { type: "array", items: ref("Diagnostic") }, compiled: { type: ["object", "null"] } } }) }, ...errorResponses(400, 401, 403, 413, 415, 422, 503) },
+          responses: { 200: { description: "diagnostics and, when there is no error, the compiled policy; with `analyze=true`, the findings (null when the draft has errors)", content: json({ type: "object", properties: {
+            diagnostics: { type: "array", items: ref("Diagnostic") }, compiled: { type: ["object", "null"] },
+            analysis: { oneOf: [{ type: "null" }, { type: "object", properties: { findings: { type: "array", items: findingSchema }, inexact: { type: "array", items: { type: "string" } }, stats: { type: "object" } } }] },
+          } }) }, ...errorResponses(400, 401, 403, 413, 415, 422, 503) },
         },
       },
       "/v1/decisions": {

@@ -3,21 +3,27 @@
  *   POST /v1/analysis/diff      `{ program, old, new, regionsPerTransition? }`, each side `{ version }` (published) or `{ source }` (a
  *                               draft): the verified difference (`equivalent` | `different` | `unknown`)
  *   POST /v1/analysis/analyze   `{ program, version }` or `{ source }`: findings of one version, as diagnostics
+ *   POST /v1/analysis/counterfactual  `{ program, version | source, request, decisionDate? }`: what would change the
+ *                               decision (the editor's try-it and decisions panels; nothing is logged)
  * and, for the evaluate routes, `withCounterfactual` behind `?counterfactual=true`. One z3 context serves the
  * process, so queries run one at a time.
  */
 import { Router, type Request } from "express";
 import type { CompiledPolicy } from "../../dsl/compiled.js";
 import { compileSource } from "../compile-steps.js";
-import { analyzePolicy } from "../../engine/analysis/analyze.js";
+import { catalogue } from "../../dsl/catalogue.js";
+import { analyzePolicy, type AnalysisResult } from "../../engine/analysis/analyze.js";
 import { counterfactuals } from "../../engine/analysis/counterfactual.js";
 import { diffPolicies } from "../../engine/analysis/diff.js";
+import { requestValidator } from "../../engine/request.js";
 import { requireRole } from "../auth.js";
 import { readJson, requireObject } from "../body.js";
 import { AppError, badRequest } from "../errors.js";
 import type { Entry } from "../registry.js";
 import type { Services } from "../services.js";
 import { findVersion, queryBool, queryDate } from "./common.js";
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 let queue: Promise<unknown> = Promise.resolve();
 
@@ -44,6 +50,17 @@ async function side(s: Services, program: string, value: unknown, at: string): P
     return compiled;
   }
   throw badRequest("invalid-body", `\`${at}\` must be \`{ version }\` or \`{ source }\``, { errors: [{ path: `/${at}`, message: "must have a version or a source" }] });
+}
+
+/**
+ * The findings of one policy, each with the catalogue's help. Inherited rules are placed on the text of the version
+ * that holds them; `source`, when given, is the analysed file itself (a draft).
+ */
+export async function findingsOf(s: Services, policy: CompiledPolicy, source?: string): Promise<AnalysisResult> {
+  const sources: Record<string, string> = Object.fromEntries(s.registry.versions(policy.program).map((e) => [e.version, e.source]));
+  if (source !== undefined) sources[policy.version] = source;
+  const result = await serial(() => analyzePolicy(policy, { sources }));
+  return { ...result, findings: result.findings.map((f) => ({ ...f, help: f.help ?? catalogue[f.code].help })) };
 }
 
 function programOf(body: Record<string, unknown>): string {
@@ -74,8 +91,27 @@ export function analysisRouter(s: Services): Router {
   r.post("/v1/analysis/analyze", readers, async (req, res) => {
     const body = requireObject(await readJson(req, s.config.bodyLimit));
     const policy = await side(s, programOf(body), body, "policy");
-    const result = await serial(() => analyzePolicy(policy, typeof body.source === "string" ? { sources: { [policy.version]: body.source } } : {}));
-    res.json(result);
+    res.json(await findingsOf(s, policy, typeof body.source === "string" ? body.source : undefined));
+  });
+
+  r.post("/v1/analysis/counterfactual", readers, async (req, res) => {
+    const body = requireObject(await readJson(req, s.config.bodyLimit));
+    const policy = await side(s, programOf(body), body, "policy");
+    const request = body.request;
+    if (!request || typeof request !== "object" || Array.isArray(request)) {
+      throw badRequest("invalid-body", "`request` must be the request, a JSON object", { errors: [{ path: "/request", message: "must be an object" }] });
+    }
+    const decisionDate = body.decisionDate;
+    if (decisionDate !== undefined && (typeof decisionDate !== "string" || !DATE.test(decisionDate))) {
+      throw badRequest("invalid-body", "`decisionDate` must be a date such as 2010-03-02", { errors: [{ path: "/decisionDate", message: "must be a date (YYYY-MM-DD)" }] });
+    }
+    // A request the schema refuses has no decision to change: said as evaluate says it, pointers into the body.
+    const issues = requestValidator(policy.requestSchema)(request);
+    if (issues.length) {
+      throw badRequest("invalid-request", `request does not match the ${policy.program} request schema`, { errors: issues.map((i) => ({ ...i, path: `/request${i.path === "/" ? "" : i.path}` })) });
+    }
+    const { actionable } = s.manifests.of(policy);
+    res.json(await serial(() => counterfactuals(policy, request as Record<string, unknown>, { actionable, ...(decisionDate ? { decisionDate } : {}) })));
   });
 
   return r;
@@ -93,6 +129,19 @@ export async function withCounterfactual(s: Services, req: Request, entry: Entry
   const counterfactual = await serial(() => counterfactuals(entry.compiled, request as Record<string, unknown>, { actionable, ...(decisionDate ? { decisionDate } : {}) }));
   return { ...answer, counterfactual };
 }
+
+/** One finding (a catalogue diagnostic at a rule's line), for the analyze route and `POST /v1/compile?analyze=true`. */
+export const findingSchema = {
+  type: "object",
+  required: ["code", "severity", "message", "start", "end"],
+  properties: {
+    code: { enum: ["analysis-never-fires", "analysis-shadowed", "analysis-overlap", "analysis-gap", "analysis-always-true", "analysis-always-false", "analysis-unknown"] },
+    severity: { enum: ["error", "warning", "info"] }, message: { type: "string" }, help: { type: "string", description: "the catalogue's help" },
+    start: { type: "object" }, end: { type: "object" },
+    rule: { type: "string" }, version: { type: "string", description: "the version whose file holds the rule" },
+    example: { type: "object", description: "a proven request: `{ request, decisionDate, decision, where? }`" },
+  },
+} as const;
 
 /** The paths above as OpenAPI 3.1, for server/openapi.ts to spread into its `paths`. */
 export function analysisOpenApiPaths(): Record<string, unknown> {
@@ -123,14 +172,6 @@ export function analysisOpenApiPaths(): Record<string, unknown> {
       stats: { type: "object" },
     },
   };
-  const finding = {
-    type: "object",
-    properties: {
-      code: { enum: ["analysis-never-fires", "analysis-shadowed", "analysis-overlap", "analysis-gap", "analysis-always-true", "analysis-always-false", "analysis-unknown"] },
-      severity: { enum: ["error", "warning", "info"] }, message: { type: "string" }, start: { type: "object" }, end: { type: "object" },
-      rule: { type: "string" }, version: { type: "string" }, example: { type: "object" },
-    },
-  };
   return {
     "/v1/analysis/diff": {
       post: {
@@ -143,7 +184,26 @@ export function analysisOpenApiPaths(): Record<string, unknown> {
       post: {
         ...roles, operationId: "analyzeVersion", summary: "Rules that never fire or never decide, overlaps, gaps, conditions always true or false",
         requestBody: { required: true, content: json({ type: "object", required: ["program"], properties: { program: { type: "string" }, version: { type: "string" }, source: { type: "string" } } }) },
-        responses: { 200: { description: "the findings", content: json({ type: "object", properties: { findings: { type: "array", items: finding } } }) }, ...errors(400, 401, 403, 404, 413, 415, 422) },
+        responses: { 200: { description: "the findings", content: json({ type: "object", properties: { findings: { type: "array", items: findingSchema }, inexact: { type: "array", items: { type: "string" } } } }) }, ...errors(400, 401, 403, 404, 413, 415, 422) },
+      },
+    },
+    "/v1/analysis/counterfactual": {
+      post: {
+        ...roles, operationId: "counterfactual", summary: "What would change a decision: the nearest requests with another outcome, changing only actionable fields (nothing is logged)",
+        requestBody: { required: true, content: json({ type: "object", required: ["program", "request"], properties: { program: { type: "string" }, version: { type: "string" }, source: { type: "string" }, request: { type: "object" }, decisionDate: { type: "string", format: "date" } } }) },
+        responses: {
+          200: {
+            description: "the alternatives, each proven by both evaluators",
+            content: json({ type: "object", properties: {
+              decision,
+              actionable: { type: "array", items: { type: "string" } },
+              alternatives: { type: "array", items: { type: "object", properties: { outcome: { type: "string" }, changes: { type: "array", items: { type: "object", properties: { field: { type: "string" }, from: {}, to: {} } } }, decision } } },
+              unreachable: { type: "array", items: { type: "string" } },
+              unknown: { type: "array", items: { type: "string" } },
+            } }),
+          },
+          ...errors(400, 401, 403, 404, 413, 415, 422),
+        },
       },
     },
   };
