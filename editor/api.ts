@@ -8,6 +8,13 @@ import type { CompiledPolicy, Diagnostic } from "../dsl/index.js";
 import type { PolicyTestCase } from "../engine/test-cases.js";
 import type { FundControlReport } from "../engine/simulate/fund-control.js";
 import type { Decision, RuleTrace } from "../engine/types.js";
+import type { AnalysisResult as SolverAnalysis } from "../engine/analysis/analyze.js";
+import type { CounterfactualResult } from "../engine/analysis/counterfactual.js";
+import type { DiffResult } from "../engine/analysis/diff.js";
+
+export type { SolverAnalysis, CounterfactualResult, DiffResult };
+/** One side of an analysis question: a published version, or a draft's text. */
+export type PolicySide = { readonly version: string } | { readonly source: string };
 
 export interface Person {
   readonly id: string;
@@ -164,14 +171,15 @@ export const apiKey = {
   set: (key: string): void => (key ? sessionStorage.setItem(KEY_STORAGE, key) : sessionStorage.removeItem(KEY_STORAGE)),
 };
 
-async function call<T>(method: string, path: string, body?: unknown, key = apiKey.get()): Promise<T> {
+async function call<T>(method: string, path: string, body?: unknown, key = apiKey.get(), signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (key) headers.authorization = `Bearer ${key}`;
   let res: Response;
   try {
-    res = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-  } catch {
+    res = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), ...(signal ? { signal } : {}) });
+  } catch (e) {
+    if (signal?.aborted) throw e;
     throw new ApiError(0, "unreachable", "the server could not be reached");
   }
   const text = await res.text();
@@ -225,6 +233,14 @@ export const api = {
     call<SimulationJob>("POST", "/v1/simulations", body),
   simulation: (id: string) => call<SimulationJob>("GET", `/v1/simulations/${enc(id)}`),
   cancelSimulation: (id: string) => call<unknown>("DELETE", `/v1/simulations/${enc(id)}`),
+  /** The solver's findings on a draft (server/routes/analysis.ts); `signal` drops a stale run. */
+  analyze: (program: string, source: string, signal?: AbortSignal) =>
+    call<SolverAnalysis>("POST", "/v1/analysis/analyze", { program, source }, undefined, signal),
+  /** The verified difference between two versions (old usually published, new the draft). */
+  diff: (program: string, old: PolicySide, neu: PolicySide) =>
+    call<DiffResult>("POST", "/v1/analysis/diff", { program, old, new: neu, regionsPerTransition: 3 }),
+  counterfactual: (program: string, policy: PolicySide, request: unknown, decisionDate?: string) =>
+    call<CounterfactualResult>("POST", "/v1/analysis/counterfactual", { program, ...policy, request, ...(decisionDate ? { decisionDate } : {}) }),
   changedPage: (id: string, offset: number, limit = 50) =>
     call<{ total: number; items: ChangedRequest[]; nextOffset?: number }>("GET", `/v1/simulations/${enc(id)}/changed?offset=${offset}&limit=${limit}`),
 };

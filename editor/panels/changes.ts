@@ -1,15 +1,20 @@
 /**
  * Changes: the draft against a published version (by default the one it replaces: baseline.ts), as Monaco's diff
- * editor and as a list in words of the rules (and parameters, tables …) added, removed and changed.
+ * editor and as a list in words of the rules (and parameters, tables …) added, removed and changed; then the
+ * verified differences (the solver, editor/verified-diff.ts): every kind of request decided differently, each with a
+ * proven example openable in try-it. The solver runs when the author pauses, not per keystroke.
  */
 import type { App } from "../app.js";
 import { baselineOption, defaultBaseline } from "../baseline.js";
 import { compareCompiled } from "../changes.js";
 import { clear, h, say } from "../dom.js";
+import { PAUSE_MS } from "../solver.js";
+import { showVerifiedDiff } from "../verified-diff.js";
 
 export interface ChangesPanel {
   render(): void;
-  refresh(): Promise<void>;
+  /** `pause`: the draft just changed, so the solver waits for the author to pause. */
+  refresh(pause?: boolean): Promise<void>;
 }
 
 export function createChangesPanel(app: App, root: HTMLElement): ChangesPanel {
@@ -17,11 +22,20 @@ export function createChangesPanel(app: App, root: HTMLElement): ChangesPanel {
   const toggle = h("button", { type: "button", id: "changes-diff", "aria-pressed": "false" }, "Show the diff");
   const status = h("p", { class: "status", role: "status", "aria-live": "polite" });
   const list = h("ul", { class: "changes", id: "changes-list" });
+  const verdict = h("p", { class: "status", id: "changes-verdict", role: "status", "aria-live": "polite", hidden: true });
+  const verified = h("ul", { class: "changes verified", id: "changes-verified" });
+  let verifyTimer: ReturnType<typeof setTimeout> | undefined;
+  let verifying = 0;
+  let shownFor: string | undefined;
   root.append(
     h("p", { class: "intro" }, "What the draft changes compared with a published version."),
     h("div", { class: "row" }, h("label", { for: "changes-base" }, "Compare with "), base, toggle),
     status,
     list,
+    h("h3", {}, "Verified differences (the solver)"),
+    h("p", { class: "muted" }, "Every kind of request the draft decides differently, proved by the solver, each with an example both evaluators confirmed."),
+    verdict,
+    verified,
   );
 
   const setPressed = (on: boolean): void => {
@@ -47,16 +61,35 @@ export function createChangesPanel(app: App, root: HTMLElement): ChangesPanel {
       clear(base, [...versions].reverse().map((v) => h("option", { value: v.version, selected: v.version === preferred?.version }, baselineOption(v.version, v.title, preferred))));
       setPressed(app.ws.diffShown);
       clear(list);
+      clear(verified);
       say(status, "");
+      say(verdict, "");
     },
-    async refresh() {
+    async refresh(pause = false) {
       if (!app.route || !base.value) return;
+      clearTimeout(verifyTimer);
+      const mine = ++verifying;
       const [analysis, published] = await Promise.all([app.ws.analysis?.settled(), app.detail(app.route.program, base.value, true)]);
       if (!analysis?.compiled || !published.compiled) {
         clear(list);
         say(status, "The draft has errors: fix them to see which rules it changes (the diff still works).", "error");
+        clear(verified);
+        say(verdict, "");
         return;
       }
+      const baseline = base.value;
+      const text = app.ws.model?.getValue() ?? "";
+      const current = (): boolean => mine === verifying && !root.hidden && app.ws.model?.getValue() === text && base.value === baseline;
+      const changed = pause && text !== shownFor;
+      if (changed && verdict.dataset.verdict !== "running") {
+        say(verdict, "The draft changed: the solver compares it again when you pause.", "info");
+        verdict.dataset.verdict = "waiting";
+        clear(verified);
+      }
+      verifyTimer = setTimeout(() => {
+        shownFor = text;
+        void showVerifiedDiff(app, baseline, text, verdict, verified, current);
+      }, changed ? PAUSE_MS : 0);
       const changes = compareCompiled(published.compiled, analysis.compiled);
       say(status, changes.length ? `${changes.length} change${changes.length === 1 ? "" : "s"} from ${base.value}.` : `No change in what the policy decides, compared with ${base.value}.`, "info");
       clear(list, changes.map((c) =>
@@ -70,7 +103,7 @@ export function createChangesPanel(app: App, root: HTMLElement): ChangesPanel {
     },
   };
   app.ws.onResult(() => {
-    if (!root.hidden) void panel.refresh();
+    if (!root.hidden) void panel.refresh(true);
   });
   return panel;
 }

@@ -16,7 +16,8 @@ import { manifestOf, type App } from "../app.js";
 import { clear, h, say } from "../dom.js";
 import { jsonDefaults, monaco } from "../monaco.js";
 import { caseFromDecision } from "../test-cases.js";
-import { renderDecision } from "./decision.js";
+import { counterfactualSection } from "./counterfactual.js";
+import { differingConditions, renderDecision } from "./decision.js";
 
 const REQUEST_URI = "inmemory://try/request.json";
 
@@ -24,6 +25,8 @@ const REQUEST_URI = "inmemory://try/request.json";
 export interface TryContext {
   readonly history?: readonly unknown[];
   readonly lookups?: Readonly<Record<string, string | null>>;
+  /** Decide under this published version too, beside the draft (an example of the verified differences). */
+  readonly compare?: { readonly version: string; readonly policy: CompiledPolicy };
 }
 
 export interface TryIt {
@@ -47,6 +50,7 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
   let last: { policy: CompiledPolicy; request: unknown; decision: Decision } | undefined;
   let evaluator: Evaluator | undefined;
   let lookups: Readonly<Record<string, string | null>> | undefined;
+  let compare: TryContext["compare"];
   const history = h("textarea", { id: "try-history", rows: 5, spellcheck: false, placeholder: "[ ] — earlier claims as a JSON list, decided before the request" });
   const historyNote = h("p", { class: "muted", id: "try-history-note" });
   const fromLog = h("button", { type: "button", id: "try-history-log" }, "Earlier claims from the log");
@@ -128,6 +132,7 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
     reset() {
       last = undefined;
       lookups = undefined;
+      compare = undefined;
       history.value = "";
       historyNote.textContent = "";
       evaluator = undefined;
@@ -140,6 +145,7 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
       date.value = decisionDate ?? "";
       history.value = ctx.history?.length ? JSON.stringify(ctx.history, null, 1) : "";
       lookups = ctx.lookups;
+      compare = ctx.compare;
       historyNote.textContent = ctx.lookups ? `Decided with what duplicateOf told the server then (${Object.keys(ctx.lookups).length} lookup${Object.keys(ctx.lookups).length === 1 ? "" : "s"}); edit the list to decide with other earlier claims.` : "";
     },
     async evaluate() {
@@ -179,14 +185,29 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
       }
       const decisionDate = date.value || undefined;
       // The same context the tests and the server use: earlier claims decided first, or the logged lookups.
-      const ctx = lookups && !earlier.length
+      const decide = (ev: Evaluator, p: CompiledPolicy): Decision => ev.evaluate(request, lookups && !earlier.length
         ? { explain: true, ...(decisionDate ? { decisionDate } : {}), findAccepted: (key: string) => lookups?.[key] ?? undefined }
-        : caseContext(evaluator, manifestOf(app, policy), { name: "try-it", request, history: earlier, want: { outcome: "" }, ...(decisionDate ? { decisionDate } : {}) }, true);
-      const decision = evaluator.evaluate(request, ctx);
+        : caseContext(ev, manifestOf(app, p), { name: "try-it", request, history: earlier, want: { outcome: "" }, ...(decisionDate ? { decisionDate } : {}) }, true));
+      const decision = decide(evaluator, policy);
       last = { policy, request, decision };
       addCase.disabled = false;
+      const whatIf = counterfactualSection(app, { program: policy.program, policy: { source: app.ws.model?.getValue() ?? "" }, request, ...(decisionDate ? { decisionDate } : {}), label: "try-it" });
+      if (compare) {
+        // Both decisions side by side, the conditions whose results differ marked on each side.
+        const before = decide(createEvaluator(compare.policy), compare.policy);
+        const differs = differingConditions(before, decision);
+        say(status, `Under ${compare.version}: ${before.outcome}; under the draft: ${decision.outcome}.`, "ok");
+        clear(result,
+          h("div", { class: "side-by-side", id: "try-compare" },
+            h("div", { class: "side", "data-side": "baseline" }, h("h4", {}, `Under ${compare.version} (published)`), renderDecision(app, compare.policy, before, { differing: differs.a, label: compare.version })),
+            h("div", { class: "side", "data-side": "draft" }, h("h4", {}, "Under the draft"), renderDecision(app, policy, decision, { differing: differs.b, label: "try-it" })),
+          ),
+          whatIf,
+        );
+        return;
+      }
       say(status, `Decided by the draft: ${decision.outcome}.`, "ok");
-      clear(result, renderDecision(app, policy, decision, { label: "try-it" }));
+      clear(result, renderDecision(app, policy, decision, { label: "try-it" }), whatIf);
     },
     setPolicy(policy) {
       historyBox.hidden = !policy || !detectsDuplicates(policy);
