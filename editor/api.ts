@@ -234,8 +234,8 @@ export const api = {
   simulation: (id: string) => call<SimulationJob>("GET", `/v1/simulations/${enc(id)}`),
   cancelSimulation: (id: string) => call<unknown>("DELETE", `/v1/simulations/${enc(id)}`),
   /** The solver's findings on a draft (server/routes/analysis.ts); `signal` drops a stale run. */
-  analyze: (program: string, source: string, signal?: AbortSignal) =>
-    call<SolverAnalysis>("POST", "/v1/analysis/analyze", { program, source }, undefined, signal),
+  analyze: (program: string, source: string, overlaps: boolean, signal?: AbortSignal) =>
+    call<SolverAnalysis>("POST", "/v1/analysis/analyze", { program, source, overlaps }, undefined, signal),
   /** The verified difference between two versions (old usually published, new the draft). */
   diff: (program: string, old: PolicySide, neu: PolicySide) =>
     call<DiffResult>("POST", "/v1/analysis/diff", { program, old, new: neu, regionsPerTransition: 3 }),

@@ -2,7 +2,8 @@
  * The solver's findings on the draft (rules that never fire or never decide, constant conditions, overlaps, gaps)
  * as markers of their own owner, with the catalogue's help. The solver takes a second or more on the server, so it
  * never runs per keystroke: on demand (the "Analyze" button, Ctrl+Shift+A), and when the author pauses for
- * PAUSE_MS after an error-free compile. At most one run is in flight; a change made meanwhile aborts its request
+ * PAUSE_MS after an error-free compile, then without the overlap search (quadratic in the rules: the button asks for
+ * it). At most one run is in flight; a change made meanwhile aborts its request
  * (the answer would be for old text) and one more run follows for the newest text.
  */
 import type { editor, IDisposable } from "monaco-editor/editor/editor.api";
@@ -54,6 +55,7 @@ export class Solver implements IDisposable {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private inFlight: AbortController | undefined;
   private again = false;
+  private againOverlaps = false;
   private readonly listeners = new Set<(s: SolverState) => void>();
   private readonly subscriptions: IDisposable[] = [];
   state: SolverState = { state: "idle", findings: [], elsewhere: 0, message: "" };
@@ -78,7 +80,7 @@ export class Solver implements IDisposable {
         if (r.versionId !== model.getVersionId() || !autoAnalyze.get() || !r.compiled) return;
         clearTimeout(this.timer);
         this.set({ ...this.state, state: "waiting", message: "The solver checks the rules when you pause…" });
-        this.timer = setTimeout(() => void this.run(), PAUSE_MS);
+        this.timer = setTimeout(() => void this.run(false), PAUSE_MS);
       }),
     );
   }
@@ -98,12 +100,13 @@ export class Solver implements IDisposable {
     if (!this.analysis.model.isDisposed()) this.m.editor.setModelMarkers(this.analysis.model, ANALYSIS_MARKER_OWNER, []);
   }
 
-  /** Runs the solver on the current text now (coalesced with a run in flight). */
-  async run(): Promise<void> {
+  /** Runs the solver on the current text now (coalesced with a run in flight); `overlaps` adds the pair search. */
+  async run(overlaps = true): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.inFlight) {
       this.again = true;
+      this.againOverlaps ||= overlaps;
       return;
     }
     const model = this.analysis.model;
@@ -121,7 +124,7 @@ export class Solver implements IDisposable {
     this.set({ state: "running", findings: [], elsewhere: 0, message: "The solver is checking the rules…" });
     const t0 = performance.now();
     try {
-      const answer = await api.analyze(this.program, text, ctrl.signal);
+      const answer = await api.analyze(this.program, text, overlaps, ctrl.signal);
       if (ctrl.signal.aborted || model.isDisposed() || model.getVersionId() !== versionId) return;
       const findings = answer.findings.filter((f) => f.version === own);
       this.m.editor.setModelMarkers(model, ANALYSIS_MARKER_OWNER, findings.map((f) => findingMarker(this.m, model, f)));
@@ -140,7 +143,9 @@ export class Solver implements IDisposable {
       if (this.inFlight === ctrl) this.inFlight = undefined;
       if (this.again && !model.isDisposed()) {
         this.again = false;
-        void this.run();
+        const next = this.againOverlaps;
+        this.againOverlaps = false;
+        void this.run(next);
       }
     }
   }

@@ -202,12 +202,14 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
             h("div", { class: "side", "data-side": "baseline" }, h("h4", {}, `Under ${compare.version} (published)`), renderDecision(app, compare.policy, before, { differing: differs.a, label: compare.version })),
             h("div", { class: "side", "data-side": "draft" }, h("h4", {}, "Under the draft"), renderDecision(app, policy, decision, { differing: differs.b, label: "try-it" })),
           ),
-          whatIf,
         );
         return;
       }
       say(status, `Decided by the draft: ${decision.outcome}.`, "ok");
-      clear(result, renderDecision(app, policy, decision, { label: "try-it" }), whatIf);
+      // Above the rule-by-rule explanation, which can be long: the question comes right after the outcome.
+      const shown = renderDecision(app, policy, decision, { label: "try-it" });
+      shown.querySelector(".outcome-line")?.after(whatIf);
+      clear(result, shown);
     },
     setPolicy(policy) {
       historyBox.hidden = !policy || !detectsDuplicates(policy);

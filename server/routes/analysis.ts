@@ -2,7 +2,8 @@
  * Solver-backed analysis over HTTP (engine/analysis; roles author and analyst):
  *   POST /v1/analysis/diff      `{ program, old, new, regionsPerTransition? }`, each side `{ version }` (published) or `{ source }` (a
  *                               draft): the verified difference (`equivalent` | `different` | `unknown`)
- *   POST /v1/analysis/analyze   `{ program, version }` or `{ source }`: findings of one version, as diagnostics
+ *   POST /v1/analysis/analyze   `{ program, version }` or `{ source }`, `overlaps?` (default true; false skips the
+ *                               quadratic pair search): findings of one version, as diagnostics
  *   POST /v1/analysis/counterfactual  `{ program, version | source, request, decisionDate? }`: what would change the
  *                               decision (the editor's try-it and decisions panels; nothing is logged)
  * and, for the evaluate routes, `withCounterfactual` behind `?counterfactual=true`. One z3 context serves the
@@ -56,10 +57,10 @@ async function side(s: Services, program: string, value: unknown, at: string): P
  * The findings of one policy, each with the catalogue's help. Inherited rules are placed on the text of the version
  * that holds them; `source`, when given, is the analysed file itself (a draft).
  */
-export async function findingsOf(s: Services, policy: CompiledPolicy, source?: string): Promise<AnalysisResult> {
+export async function findingsOf(s: Services, policy: CompiledPolicy, source?: string, overlaps = true): Promise<AnalysisResult> {
   const sources: Record<string, string> = Object.fromEntries(s.registry.versions(policy.program).map((e) => [e.version, e.source]));
   if (source !== undefined) sources[policy.version] = source;
-  const result = await serial(() => analyzePolicy(policy, { sources }));
+  const result = await serial(() => analyzePolicy(policy, { sources, overlaps }));
   return { ...result, findings: result.findings.map((f) => ({ ...f, help: f.help ?? catalogue[f.code].help })) };
 }
 
@@ -91,7 +92,10 @@ export function analysisRouter(s: Services): Router {
   r.post("/v1/analysis/analyze", readers, async (req, res) => {
     const body = requireObject(await readJson(req, s.config.bodyLimit));
     const policy = await side(s, programOf(body), body, "policy");
-    res.json(await findingsOf(s, policy, typeof body.source === "string" ? body.source : undefined));
+    if (body.overlaps !== undefined && typeof body.overlaps !== "boolean") {
+      throw badRequest("invalid-body", "`overlaps` must be true or false", { errors: [{ path: "/overlaps", message: "must be a boolean" }] });
+    }
+    res.json(await findingsOf(s, policy, typeof body.source === "string" ? body.source : undefined, body.overlaps !== false));
   });
 
   r.post("/v1/analysis/counterfactual", readers, async (req, res) => {
@@ -183,7 +187,7 @@ export function analysisOpenApiPaths(): Record<string, unknown> {
     "/v1/analysis/analyze": {
       post: {
         ...roles, operationId: "analyzeVersion", summary: "Rules that never fire or never decide, overlaps, gaps, conditions always true or false",
-        requestBody: { required: true, content: json({ type: "object", required: ["program"], properties: { program: { type: "string" }, version: { type: "string" }, source: { type: "string" } } }) },
+        requestBody: { required: true, content: json({ type: "object", required: ["program"], properties: { program: { type: "string" }, version: { type: "string" }, source: { type: "string" }, overlaps: { type: "boolean", default: true, description: "false skips the search for overlapping rules (quadratic in the rules)" } } }) },
         responses: { 200: { description: "the findings", content: json({ type: "object", properties: { findings: { type: "array", items: findingSchema }, inexact: { type: "array", items: { type: "string" } } } }) }, ...errors(400, 401, 403, 404, 413, 415, 422) },
       },
     },
