@@ -10,7 +10,8 @@ import { clear, h, say } from "../dom.js";
 
 type Alternative = CounterfactualResult["alternatives"][number];
 
-const value = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
+// Plain words for plain values (`clinical-director`); quotes only where a bare value would be invisible or ambiguous.
+const value = (v: unknown): string => (typeof v === "string" && /^[^\s"]+$/.test(v) ? v : JSON.stringify(v));
 
 /** One change in words: `onsiteApproval = clinical-director`, `alienNumber removed`. */
 export function changeText(c: { field: string; from: unknown; to: unknown }): string {
