@@ -1,6 +1,6 @@
 /**
  * The solver's findings as text under the Problems list (for keyboard and screen-reader users, as the Problems list
- * is for the compiler's diagnostics): a status line, the "Analyze" button, the "when I pause" switch, and each
+ * is for the compiler's diagnostics): a status line, the "Analyze" button, the "by itself" switch, and each
  * finding with its line, its help and, when it has one, its proven example, openable in try-it.
  */
 import type { IDisposable } from "monaco-editor/editor/editor.api";

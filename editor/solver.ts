@@ -29,7 +29,11 @@ export interface SolverState {
   readonly ms?: number;
 }
 
-/** Whether the solver runs by itself when typing pauses (kept per browser). */
+/**
+ * Whether the solver runs by itself (findings when typing pauses, the verdict when Changes or Publish opens); kept
+ * per browser. Off, each of those waits for its button: z3 runs on the server's main thread for now, so a shared
+ * server may prefer that.
+ */
 export const autoAnalyze = {
   get: (): boolean => localStorage.getItem("precept.autoAnalyze") !== "off",
   set: (on: boolean): void => localStorage.setItem("precept.autoAnalyze", on ? "on" : "off"),

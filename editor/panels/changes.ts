@@ -8,7 +8,7 @@ import type { App } from "../app.js";
 import { baselineOption, defaultBaseline } from "../baseline.js";
 import { compareCompiled } from "../changes.js";
 import { clear, h, say } from "../dom.js";
-import { PAUSE_MS } from "../solver.js";
+import { autoAnalyze, PAUSE_MS } from "../solver.js";
 import { showVerifiedDiff } from "../verified-diff.js";
 
 export interface ChangesPanel {
@@ -24,6 +24,7 @@ export function createChangesPanel(app: App, root: HTMLElement): ChangesPanel {
   const list = h("ul", { class: "changes", id: "changes-list" });
   const verdict = h("p", { class: "status", id: "changes-verdict", role: "status", "aria-live": "polite", hidden: true });
   const verified = h("ul", { class: "changes verified", id: "changes-verified" });
+  const verify = h("button", { type: "button", id: "changes-verify", hidden: true }, "Verify with the solver");
   let verifyTimer: ReturnType<typeof setTimeout> | undefined;
   let verifying = 0;
   let shownFor: string | undefined;
@@ -34,6 +35,7 @@ export function createChangesPanel(app: App, root: HTMLElement): ChangesPanel {
     list,
     h("h3", {}, "Verified differences (the solver)"),
     h("p", { class: "muted" }, "Every kind of request the draft decides differently, proved by the solver, each with an example both evaluators confirmed."),
+    verify,
     verdict,
     verified,
   );
@@ -80,16 +82,26 @@ export function createChangesPanel(app: App, root: HTMLElement): ChangesPanel {
       const baseline = base.value;
       const text = app.ws.model?.getValue() ?? "";
       const current = (): boolean => mine === verifying && !root.hidden && app.ws.model?.getValue() === text && base.value === baseline;
+      const run = (): void => {
+        shownFor = text;
+        void showVerifiedDiff(app, baseline, text, verdict, verified, current);
+      };
+      verify.hidden = autoAnalyze.get();
+      verify.onclick = run;
+      if (!autoAnalyze.get()) {
+        if (text !== shownFor) {
+          clear(verified);
+          say(verdict, "");
+        }
+        return;
+      }
       const changed = pause && text !== shownFor;
       if (changed && verdict.dataset.verdict !== "running") {
         say(verdict, "The draft changed: the solver compares it again when you pause.", "info");
         verdict.dataset.verdict = "waiting";
         clear(verified);
       }
-      verifyTimer = setTimeout(() => {
-        shownFor = text;
-        void showVerifiedDiff(app, baseline, text, verdict, verified, current);
-      }, changed ? PAUSE_MS : 0);
+      verifyTimer = setTimeout(run, changed ? PAUSE_MS : 0);
       const changes = compareCompiled(published.compiled, analysis.compiled);
       say(status, changes.length ? `${changes.length} change${changes.length === 1 ? "" : "s"} from ${base.value}.` : `No change in what the policy decides, compared with ${base.value}.`, "info");
       clear(list, changes.map((c) =>

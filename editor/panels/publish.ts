@@ -19,6 +19,7 @@ import { monaco } from "../monaco.js";
 import { casesToSave } from "../test-cases.js";
 import { baselineOfSource, defaultBaseline } from "../baseline.js";
 import { showVerifiedDiff } from "../verified-diff.js";
+import { autoAnalyze } from "../solver.js";
 
 export interface PublishPanel {
   render(): void;
@@ -52,7 +53,8 @@ export function createPublishPanel(app: App, root: HTMLElement): PublishPanel {
   const status = h("div", { class: "status", id: "publish-status", role: "status", "aria-live": "polite", hidden: true });
   const details = h("ul", { class: "issues", id: "publish-diagnostics" });
   const verdict = h("p", { class: "status", id: "publish-verdict", role: "status", "aria-live": "polite", hidden: true });
-  const verdictBox = h("div", { id: "publish-verdict-box" }, h("h4", {}, "What the draft changes, verified"), verdict,
+  const verifyNow = h("button", { type: "button", id: "publish-verify", hidden: true, onclick: () => void verify() }, "Verify the change with the solver");
+  const verdictBox = h("div", { id: "publish-verdict-box" }, h("h4", {}, "What the draft changes, verified"), verifyNow, verdict,
     h("button", { type: "button", class: "linklike", id: "publish-verdict-changes", onclick: () => app.selectTab("tab-changes") }, "See every difference with its example (Changes)"));
   let verifying = 0;
   /** The solver's verdict on the draft against the version it replaces, refreshed when the panel is shown. */
@@ -138,8 +140,6 @@ export function createPublishPanel(app: App, root: HTMLElement): PublishPanel {
       model.pushEditOperations([], [{ range: model.getFullModelRange(), text }], () => null);
     }
     const analysis = await app.ws.analysis?.settled();
-    // The verdict for the text as sent (the envelope was just written): shown beside the answer, never waited for.
-    void verify();
     const program = str(readEnvelope(text)?.program) || app.route.program;
     const errors = analysis?.diagnostics.filter((d) => d.severity === "error").length ?? 0;
     say(status, errors ? `Sending… (the draft has ${errors} error${errors === 1 ? "" : "s"}: the server will most likely refuse it)` : "Sending…", "info");
@@ -328,7 +328,8 @@ export function createPublishPanel(app: App, root: HTMLElement): PublishPanel {
     async refresh() {
       const route = app.route;
       if (!route) return;
-      void verify();
+      verifyNow.hidden = autoAnalyze.get();
+      if (autoAnalyze.get()) void verify();
       const mine = ++loading;
       try {
         const { reviews, selfApproval } = await api.reviews(route.program);

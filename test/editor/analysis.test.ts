@@ -36,7 +36,7 @@ describe.skipIf(!chromiumAvailable())("the solver in the editor (issue 14)", () 
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    h = await startHarness();
+    h = await startHarness({ solver: true });
     page = await h.browser.newPage({ viewport: { width: 1024, height: 768 } });
     errors = collectErrors(page);
     await page.goto(`${h.url}/#/ice-tar/2010.1`);
