@@ -224,7 +224,8 @@ export function createPublishPanel(app: App, root: HTMLElement): PublishPanel {
   /** The solver's verdict on a waiting review, asked for by the approver (the solver takes seconds). */
   function reviewVerdict(source: string): HTMLElement {
     const baseline = baselineOfSource(app, source);
-    const out = h("p", { class: "status review-verdict", role: "status", "aria-live": "polite", hidden: true });
+    // Not `.status`: the review's own status line is the one its approve and send-back answers go to.
+    const out = h("p", { class: "verdict review-verdict", role: "status", "aria-live": "polite", hidden: true });
     const ask = h("button", { type: "button", class: "review-verify" }, `Verify the change against ${baseline ?? "the version it replaces"}`);
     ask.addEventListener("click", () => {
       if (baseline) void showVerifiedDiff(app, baseline, source, out, undefined, () => true);

@@ -72,7 +72,12 @@ export async function startHarness(opts: { keys?: string; policiesDir?: string; 
     browser.newPage = async (options) => {
       const page = await newPage(options);
       await page.addInitScript(() => {
-        if (localStorage.getItem("precept.autoAnalyze") === null) localStorage.setItem("precept.autoAnalyze", "off");
+        // about:blank has no localStorage (reading it throws there).
+        try {
+          if (localStorage.getItem("precept.autoAnalyze") === null) localStorage.setItem("precept.autoAnalyze", "off");
+        } catch {
+          /* not the editor's page */
+        }
       });
       return page;
     };

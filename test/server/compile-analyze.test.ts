@@ -4,6 +4,7 @@
  * with errors gets, bad input, and the OpenAPI document.
  */
 import { readFileSync } from "node:fs";
+import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { catalogue } from "../../dsl/catalogue.js";
 import { call, removeTempDirs, SHIPPED, startTestServer, type TestServer } from "./helpers.js";
@@ -49,6 +50,13 @@ describe("POST /v1/compile?analyze=true", () => {
     const r = await call(srv.url, "/v1/compile?analyze=true", { body: { source: base }, key: KEYS.author });
     expect(r.status).toBe(200);
     expect(r.body.analysis.findings.filter((f: { severity: string }) => f.severity === "warning")).toEqual([]);
+    // Overlaps are notes (precedence decides them); without the pair search there are none.
+    const overlap = (fs: { code: string; severity: string }[]) => fs.filter((f) => f.code === "analysis-overlap");
+    expect(overlap(r.body.analysis.findings).length).toBeGreaterThan(0);
+    expect(overlap(r.body.analysis.findings).every((f) => f.severity === "info")).toBe(true);
+    const quick = await call(srv.url, "/v1/analysis/analyze", { body: { program: "ice-tar", source: base, overlaps: false }, key: KEYS.analyst });
+    expect(quick.status).toBe(200);
+    expect(overlap(quick.body.findings)).toEqual([]);
     const plain = await call(srv.url, "/v1/compile", { body: { source: base }, key: KEYS.author });
     expect(plain.status).toBe(200);
     expect(plain.body).not.toHaveProperty("analysis");
@@ -81,7 +89,9 @@ describe("POST /v1/compile?analyze=true", () => {
     expect(log.body.items).toEqual([]);
   });
 
-  it("when the counterfactual body is wrong, then 400 with a JSON pointer", async () => {
+  it("when the counterfactual or analyze body is wrong, then 400 with a JSON pointer", async () => {
+    const overlaps = await call(srv.url, "/v1/analysis/analyze", { body: { program: "ice-tar", version: "2010.1", overlaps: "no" }, key: KEYS.author });
+    expect([overlaps.status, overlaps.body.error.details.errors[0].path]).toEqual([400, "/overlaps"]);
     const notObject = await call(srv.url, "/v1/analysis/counterfactual", { body: { program: "ice-tar", version: "2010.1", request: [1] }, key: KEYS.author });
     expect(notObject.status).toBe(400);
     expect(notObject.body.error.details.errors[0].path).toBe("/request");
@@ -95,11 +105,13 @@ describe("POST /v1/compile?analyze=true", () => {
     expect(JSON.stringify(invalid.body)).not.toMatch(/at .*\.ts:\d+/);
   });
 
-  it("when the OpenAPI document is read, then it describes the analyze flag, the findings and the counterfactual route", async () => {
+  it("when the OpenAPI document is read, then it describes the analyze flag, the findings and the counterfactual route, and is valid OpenAPI 3.1", async () => {
     const doc = (await call(srv.url, "/openapi.json", { key: KEYS.analyst })).body;
     const compile = doc.paths["/v1/compile"].post;
     expect(compile.parameters.map((p: { name: string }) => p.name)).toContain("analyze");
     expect(compile.responses["200"].content["application/json"].schema.properties.analysis).toBeDefined();
     expect(doc.paths["/v1/analysis/counterfactual"].post.operationId).toBe("counterfactual");
+    const result = await new Validator().validate(doc);
+    expect(result.errors ?? []).toEqual([]);
   });
 });
