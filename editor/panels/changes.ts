@@ -55,6 +55,34 @@ export function createChangesPanel(app: App, root: HTMLElement): ChangesPanel {
     void panel.refresh();
   });
 
+  /** The solver's part: right away when asked, after a pause when the draft just changed, or on its button. */
+  function scheduleVerify(mine: number, pause: boolean): void {
+    if (mine !== verifying) return;
+    const baseline = base.value;
+    const text = app.ws.model?.getValue() ?? "";
+    const current = (): boolean => mine === verifying && !root.hidden && app.ws.model?.getValue() === text && base.value === baseline;
+    const run = (): void => {
+      shownFor = text;
+      void showVerifiedDiff(app, baseline, text, verdict, verified, current);
+    };
+    verify.hidden = autoAnalyze.get();
+    verify.onclick = run;
+    if (!autoAnalyze.get()) {
+      if (text !== shownFor) {
+        clear(verified);
+        say(verdict, "");
+      }
+      return;
+    }
+    const changed = pause && text !== shownFor;
+    if (changed && verdict.dataset.verdict !== "running") {
+      say(verdict, "The draft changed: the solver compares it again when you pause.", "info");
+      verdict.dataset.verdict = "waiting";
+      clear(verified);
+    }
+    verifyTimer = setTimeout(run, changed ? PAUSE_MS : 0);
+  }
+
   const panel: ChangesPanel = {
     render() {
       const program = app.programs.find((p) => p.program === app.route?.program);
@@ -79,29 +107,6 @@ export function createChangesPanel(app: App, root: HTMLElement): ChangesPanel {
         say(verdict, "");
         return;
       }
-      const baseline = base.value;
-      const text = app.ws.model?.getValue() ?? "";
-      const current = (): boolean => mine === verifying && !root.hidden && app.ws.model?.getValue() === text && base.value === baseline;
-      const run = (): void => {
-        shownFor = text;
-        void showVerifiedDiff(app, baseline, text, verdict, verified, current);
-      };
-      verify.hidden = autoAnalyze.get();
-      verify.onclick = run;
-      if (!autoAnalyze.get()) {
-        if (text !== shownFor) {
-          clear(verified);
-          say(verdict, "");
-        }
-        return;
-      }
-      const changed = pause && text !== shownFor;
-      if (changed && verdict.dataset.verdict !== "running") {
-        say(verdict, "The draft changed: the solver compares it again when you pause.", "info");
-        verdict.dataset.verdict = "waiting";
-        clear(verified);
-      }
-      verifyTimer = setTimeout(run, changed ? PAUSE_MS : 0);
       const changes = compareCompiled(published.compiled, analysis.compiled);
       say(status, changes.length ? `${changes.length} change${changes.length === 1 ? "" : "s"} from ${base.value}.` : `No change in what the policy decides, compared with ${base.value}.`, "info");
       clear(list, changes.map((c) =>
@@ -112,6 +117,7 @@ export function createChangesPanel(app: App, root: HTMLElement): ChangesPanel {
           h("div", { class: "change-text" }, c.text),
         ),
       ));
+      scheduleVerify(mine, pause);
     },
   };
   app.ws.onResult(() => {
