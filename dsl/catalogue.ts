@@ -6,7 +6,8 @@
  * nowhere. A diagnostic site may give more specific help (a "did you mean"); otherwise the catalogue's help is shown.
  */
 export interface CatalogueEntry {
-  readonly severity: "error" | "warning";
+  /** `info`: a finding that is not a problem (the solver's overlaps and gaps), shown as a note. */
+  readonly severity: "error" | "warning" | "info";
   /** What went wrong, one line. */
   readonly summary: string;
   /** What to write instead, for a policy author. */
@@ -279,6 +280,42 @@ export const catalogue = {
     summary: "The editor's checker failed on this text (a fault in Precept, not in the policy).",
     help: "Your text is kept. Save a copy and report the problem; the server's check still applies when you publish.",
   },
+  // The solver's findings on one version (engine/analysis/analyze.ts), reported beside the compile diagnostics.
+  "analysis-never-fires": {
+    severity: "warning",
+    summary: "No request that fits the request schema meets this rule's conditions, so the rule can never fire.",
+    help: "Look for conditions that contradict each other or the request schema (a value the field cannot take, a range that is empty); correct them, or remove the rule.",
+  },
+  "analysis-shadowed": {
+    severity: "warning",
+    summary: "The rule can fire, but whenever it does a rule with a stronger outcome fires too, so it never decides the outcome.",
+    help: "If the rule should decide these requests, narrow the stronger rule named in the message or change the order of `outcomes`; if it is only there for its reason, this is expected.",
+  },
+  "analysis-always-true": {
+    severity: "warning",
+    summary: "This condition holds for every request that fits the request schema (given the parameters), so it decides nothing.",
+    help: "Check the value it compares with: a parameter or table that makes it always true may be meant (a switch), otherwise remove the condition or correct it.",
+  },
+  "analysis-always-false": {
+    severity: "warning",
+    summary: "This condition fails for every request that fits the request schema (given the parameters), so its rule cannot fire through it.",
+    help: "Check the value it compares with and the field's allowed values in the request schema; correct the condition or remove it.",
+  },
+  "analysis-overlap": {
+    severity: "info",
+    summary: "Two rules with different outcomes fire on the same request; the order of `outcomes` decides which one wins.",
+    help: "Open the example in try-it to see both rules fire. If the outcome that wins is the one you mean, nothing needs to change.",
+  },
+  "analysis-gap": {
+    severity: "info",
+    summary: "Some requests are decided by no rule, so the `otherwise` outcome applies to them.",
+    help: "Open the example in try-it. If `otherwise` is the right answer for such requests, nothing needs to change; otherwise add a rule for them.",
+  },
+  "analysis-unknown": {
+    severity: "info",
+    summary: "The solver could not answer one question about this rule in time, so nothing is claimed about it.",
+    help: "Nothing is wrong with the policy because of this. Try the analysis again when the server is less busy, or check the rule with test cases.",
+  },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type DiagnosticCode = keyof typeof catalogue;
@@ -298,7 +335,7 @@ export function diagnosticsMarkdown(): string {
     "<!-- Generated from dsl/catalogue.ts by `npm run docs:diagnostics`; edit the catalogue, not this page. -->",
     "",
     "Every message `precept check`, the editor and the server can show about a policy file, with what to write",
-    "instead. Errors stop a policy from being published; warnings do not.",
+    "instead. Errors stop a policy from being published; warnings do not; notes (info) are information only.",
     "",
     "| code | severity | what it means |",
     "|---|---|---|",

@@ -7,6 +7,14 @@ import { AppError, type ErrorCode } from "../engine/errors.js";
 import type { PolicyTestCase } from "../engine/test-cases.js";
 import type { Static, TSchema } from "@sinclair/typebox";
 import type * as C from "../server/contract/schemas.js";
+import type { AnalysisResult as SolverAnalysis } from "../engine/analysis/analyze.js";
+import type { CounterfactualResult } from "../engine/analysis/counterfactual.js";
+import type { DiffResult } from "../engine/analysis/diff.js";
+
+// The solver's answers keep the engine's own types (the contract describes their outline only).
+export type { SolverAnalysis, CounterfactualResult, DiffResult };
+/** One side of an analysis question: a published version, or a draft's text. */
+export type PolicySide = { readonly version: string } | { readonly source: string };
 
 /*
  * The bodies, as the contract defines them (server/contract/schemas.ts): the same schemas the server validates with
@@ -40,14 +48,15 @@ export const apiKey = {
   set: (key: string): void => (key ? sessionStorage.setItem(KEY_STORAGE, key) : sessionStorage.removeItem(KEY_STORAGE)),
 };
 
-async function call<T>(method: string, path: string, body?: unknown, key = apiKey.get()): Promise<T> {
+async function call<T>(method: string, path: string, body?: unknown, key = apiKey.get(), signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (key) headers.authorization = `Bearer ${key}`;
   let res: Response;
   try {
-    res = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-  } catch {
+    res = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), ...(signal ? { signal } : {}) });
+  } catch (e) {
+    if (signal?.aborted) throw e;
     throw new AppError("unreachable", "the server could not be reached", undefined, 0);
   }
   const text = await res.text();
@@ -83,6 +92,14 @@ export const api = {
     call<Body<typeof C.ReviewAnswer>>("POST", `/v1/programs/${enc(program)}/reviews/${enc(id)}/reject`, body, key || undefined),
   withdraw: (program: string, version: string, body: Body<typeof C.WithdrawBody>, key?: string) =>
     call<Body<typeof C.PublishedAnswer>>("POST", `/v1/programs/${enc(program)}/versions/${enc(version)}/withdraw`, body, key || undefined),
+  /** The solver's findings on a draft (server/routes/analysis.ts); `signal` drops a stale run. */
+  analyze: (program: string, source: string, overlaps: boolean, signal?: AbortSignal) =>
+    call<SolverAnalysis>("POST", "/v1/analysis/analyze", { program, source, overlaps }, undefined, signal),
+  /** The verified difference between two versions (old usually published, new the draft). */
+  diff: (program: string, old: PolicySide, neu: PolicySide) =>
+    call<DiffResult>("POST", "/v1/analysis/diff", { program, old, new: neu, regionsPerTransition: 3 }),
+  counterfactual: (program: string, policy: PolicySide, request: unknown, decisionDate?: string) =>
+    call<CounterfactualResult>("POST", "/v1/analysis/counterfactual", { program, ...policy, request, ...(decisionDate ? { decisionDate } : {}) }),
   /** The decision the server would give under a draft (duplicates from its decision log); nothing is logged. */
   dryRun: (program: string, body: Body<typeof C.DryRunBody>) => call<Body<typeof C.DryRunAnswer>>("POST", `/v1/programs/${enc(program)}/dry-run`, body),
   tests: (program: string, version: string) => call<Body<typeof C.Tests>>("GET", `/v1/programs/${enc(program)}/versions/${enc(version)}/tests`),

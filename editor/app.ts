@@ -27,7 +27,7 @@ export interface App {
   refreshVersion(): void;
   navigate(route: Route, line?: number): void;
   /** Opens a request in the try-it panel and evaluates it. */
-  tryRequest(request: unknown, decisionDate?: string, ctx?: { history?: readonly unknown[]; lookups?: Readonly<Record<string, string | null>> }): void;
+  tryRequest(request: unknown, decisionDate?: string, ctx?: { history?: readonly unknown[]; lookups?: Readonly<Record<string, string | null>>; compare?: { version: string; policy: CompiledPolicy } }): void;
   addTestCase(c: TestCase): void;
   selectTab(id: string): void;
   /** Forgets the stored draft of the current route (after it is published). */

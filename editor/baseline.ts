@@ -34,3 +34,12 @@ export function defaultBaseline(app: App): Baseline | undefined {
 export function baselineOption(version: string, title: string, base: Baseline | undefined): string {
   return base?.version === version ? `${version} — ${title} (${base.why})` : `${version} — ${title}`;
 }
+
+/** The version a submitted text would replace: the one in force on its effective date (else the route's version). */
+export function baselineOfSource(app: App, source: string): string | undefined {
+  const env = readEnvelope(source);
+  const effective = typeof env?.effective === "string" ? env.effective : env?.effective instanceof Date ? env.effective.toISOString().slice(0, 10) : undefined;
+  const program = app.programs.find((p) => p.program === (typeof env?.program === "string" ? env.program : app.route?.program));
+  const inForce = (program?.versions ?? []).filter((v) => v.status !== "withdrawn").map((v) => ({ version: v.version, effective: v.effective, ...(v.end ? { end: v.end } : {}) }));
+  return (effective ? resolveVersion(inForce, effective) : undefined) ?? app.route?.version;
+}

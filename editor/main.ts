@@ -113,6 +113,13 @@ const selectTab = setupTabs(byId("tabs"), (id) => {
 });
 
 ws.onOpenVersion = (program, version, line) => app.navigate({ program, version, fresh: false }, line);
+ws.onTryExample = (request, decisionDate) => app.tryRequest(request, decisionDate);
+ws.editor.addAction({
+  id: "precept.analyze",
+  label: "Analyze the draft with the solver (rules that never fire or never decide, overlaps, gaps)",
+  keybindings: [monaco.KeyMod.CtrlCmd | monaco.KeyMod.Shift | monaco.KeyCode.KeyA],
+  run: () => void ws.solver?.run(),
+});
 ws.editor.addAction({
   id: "precept.evaluate",
   label: "Evaluate the try-it request under the draft",

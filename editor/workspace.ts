@@ -17,6 +17,8 @@ import { attachMarkers, helpOf } from "./markers.js";
 import { monaco } from "./monaco.js";
 import { registerQuickFixes } from "./quickfix.js";
 import { registerDocumentSymbols } from "./document-symbols.js";
+import { Solver } from "./solver.js";
+import { attachSolverView } from "./solver-view.js";
 import type { EditorContext } from "./symbols.js";
 
 export interface DraftContext {
@@ -42,6 +44,10 @@ export class Workspace {
   private diffBase: editor.ITextModel | undefined;
   model: editor.ITextModel | undefined;
   analysis: Analysis | undefined;
+  /** The solver's findings on the draft (editor/solver.ts). */
+  solver: Solver | undefined;
+  /** Opens a finding's example in try-it (set by editor/main.ts). */
+  onTryExample: (request: unknown, decisionDate: string) => void = () => {};
   private context: DraftContext | undefined;
   private facts: ReadonlyMap<string, FactInfo> = new Map();
   private readonly published = new Map<string, editor.ITextModel>();
@@ -143,6 +149,9 @@ export class Workspace {
       this.renderProblems(r.diagnostics);
       for (const fn of this.resultListeners) fn(r);
     }));
+    const solver = new Solver(monaco, analysis, context.program);
+    this.solver = solver;
+    this.perDraft.push(solver, attachSolverView(solver, { revealLine: (l, c) => this.revealLine(l, c), tryExample: (r, d) => this.onTryExample(r, d) }));
     analysis.setContext(context.schema, context.sources);
   }
 

@@ -217,7 +217,8 @@ function genericPaths(): Record<string, unknown> {
     },
     "/v1/compile": {
       post: {
-        ...role("author"), operationId: "compile", summary: "Compile a draft; nothing is stored",
+        ...role("author"), operationId: "compile", summary: "Compile a draft; nothing is stored (`analyze=true`: the solver's findings beside the diagnostics)",
+        parameters: [{ name: "analyze", in: "query", schema: { type: "boolean", default: false } }],
         requestBody: body("CompileBody"), responses: { 200: answer("diagnostics and, when there is no error, the compiled policy", "CompileAnswer"), ...errorResponses(400, 401, 403, 413, 415, 422, 503) },
       },
     },
@@ -315,6 +316,12 @@ function genericPaths(): Record<string, unknown> {
       post: {
         ...role("author", "analyst"), operationId: "analyzeVersion", summary: "Rules that never fire or never decide, overlaps, gaps, conditions always true or false",
         requestBody: body("AnalyzeBody"), responses: { 200: answer("the findings", "AnalyzeAnswer"), ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503) },
+      },
+    },
+    "/v1/analysis/counterfactual": {
+      post: {
+        ...role("author", "analyst"), operationId: "counterfactual", summary: "What would change a decision: the nearest requests with another outcome, changing only the program's actionable fields (nothing logged)",
+        requestBody: body("CounterfactualBody"), responses: { 200: answer("the alternatives, each proven by both evaluators", "CounterfactualAnswer"), ...errorResponses(400, 401, 403, 404, 413, 415, 422, 503) },
       },
     },
   };

@@ -8,6 +8,7 @@ import { api, inWords, type LoggedDecision } from "../api.js";
 import type { App } from "../app.js";
 import { clear, h, say } from "../dom.js";
 import { requestIdOf } from "../../engine/program-manifest.js";
+import { counterfactualSection } from "./counterfactual.js";
 import { renderDecision } from "./decision.js";
 
 export interface DecisionsPanel {
@@ -102,6 +103,8 @@ export function createDecisionsPanel(app: App, root: HTMLElement): DecisionsPane
           again.reproduced
             ? `Explained again with decision date ${date}: the same decision.`
             : `Explained again with decision date ${date}, it comes out differently: ${(again.differences ?? []).join("; ")}.`),
+        // Under the version that decided it, not the draft: what the requester could amend for another outcome.
+        counterfactualSection(app, { program: d.program, policy: { version: d.version }, request: again.request, decisionDate: date, label: `logged ${requestId(d)}` }),
         renderDecision(app, policy, { ...again.decision, program: again.program, version: again.version, fired: again.decision.fired ?? [], explanation: again.explanation }, { label: `logged ${requestId(d)}` }),
         h("div", { class: "row" }, h("button", { type: "button", id: "decision-try", onclick: () => app.tryRequest(again.request, date, again.decision.lookups ? { lookups: again.decision.lookups } : {}) }, "Open the request in try-it")),
       );

@@ -6,6 +6,8 @@
  * effective date; its reasons are shown as it gives them. With no keys configured the one person at the machine may
  * approve their own draft, and the panel says so.
  * The version opened is described (who submitted, who approved, when, the change note) and can be withdrawn.
+ * Before anything is sent, the form shows the solver's verdict on the draft against the version it replaces
+ * (editor/verified-diff.ts); each waiting review can be verified the same way before it is approved.
  */
 import type { Diagnostic } from "../../dsl/index.js";
 import { AppError, api, apiKey, inWords, type Person, type PublishChecks, type Review, type VersionDetail } from "../api.js";
@@ -15,6 +17,9 @@ import { drafts, nextVersionId, readEnvelope, setEnvelopeFields } from "../draft
 import { setMarkers, SERVER_MARKER_OWNER } from "../markers.js";
 import { monaco } from "../monaco.js";
 import { casesToSave } from "../test-cases.js";
+import { baselineOfSource, defaultBaseline } from "../baseline.js";
+import { showVerifiedDiff } from "../verified-diff.js";
+import { autoAnalyze } from "../solver.js";
 
 export interface PublishPanel {
   render(): void;
@@ -47,6 +52,26 @@ export function createPublishPanel(app: App, root: HTMLElement): PublishPanel {
     "No API keys are configured on this server (it answers this machine only), so you may approve your own draft. With keys, a second author approves it.");
   const status = h("div", { class: "status", id: "publish-status", role: "status", "aria-live": "polite", hidden: true });
   const details = h("ul", { class: "issues", id: "publish-diagnostics" });
+  const verdict = h("p", { class: "status", id: "publish-verdict", role: "status", "aria-live": "polite", hidden: true });
+  const verifyNow = h("button", { type: "button", id: "publish-verify", hidden: true, onclick: () => void verify() }, "Verify the change with the solver");
+  const verdictBox = h("div", { id: "publish-verdict-box" }, h("h4", {}, "What the draft changes, verified"), verifyNow, verdict,
+    h("button", { type: "button", class: "linklike", id: "publish-verdict-changes", onclick: () => app.selectTab("tab-changes") }, "See every difference with its example (Changes)"));
+  let verifying = 0;
+  /** The solver's verdict on the draft against the version it replaces, refreshed when the panel is shown. */
+  const verify = async (): Promise<void> => {
+    const baseline = defaultBaseline(app);
+    const text = app.ws.model?.getValue();
+    const mine = ++verifying;
+    if (!baseline || text === undefined) return;
+    const analysis = await app.ws.analysis?.settled();
+    if (mine !== verifying) return;
+    if (!analysis?.compiled) {
+      say(verdict, "The draft has errors: the solver compares it with the version it replaces once they are fixed.", "error");
+      verdict.dataset.verdict = "error";
+      return;
+    }
+    await showVerifiedDiff(app, baseline.version, text, verdict, undefined, () => mine === verifying && app.ws.model?.getValue() === text);
+  };
   const form = h("form", { class: "form", id: "publish-form", novalidate: true },
     h("label", { for: "publish-version" }, "Version id"), version,
     h("label", { for: "publish-effective" }, "Effective from"), effective,
@@ -54,6 +79,7 @@ export function createPublishPanel(app: App, root: HTMLElement): PublishPanel {
     h("label", { for: "publish-change" }, "Change note (what changes and why)"), change,
     h("label", { for: "publish-name" }, "Your name"), name,
     h("label", { for: "publish-key" }, "Author key"), key,
+    verdictBox,
     h("button", { type: "submit", class: "primary", id: "publish-submit" }, "Submit for review"),
   );
   const approveKey = h("input", { id: "approve-key", type: "password", autocomplete: "off", placeholder: "the API key above, if empty" });
@@ -195,6 +221,18 @@ export function createPublishPanel(app: App, root: HTMLElement): PublishPanel {
     }
   }
 
+  /** The solver's verdict on a waiting review, asked for by the approver (the solver takes seconds). */
+  function reviewVerdict(source: string): HTMLElement {
+    const baseline = baselineOfSource(app, source);
+    // Not `.status`: the review's own status line is the one its approve and send-back answers go to.
+    const out = h("p", { class: "verdict review-verdict", role: "status", "aria-live": "polite", hidden: true });
+    const ask = h("button", { type: "button", class: "review-verify" }, `Verify the change against ${baseline ?? "the version it replaces"}`);
+    ask.addEventListener("click", () => {
+      if (baseline) void showVerifiedDiff(app, baseline, source, out, undefined, () => true);
+    });
+    return h("div", { class: "row" }, ask, out);
+  }
+
   function reviewItem(r: Review, checks: PublishChecks | undefined, selfApproval: boolean): HTMLElement {
     const out = h("p", { class: "status", role: "status", "aria-live": "polite", hidden: true });
     const confirmId = `review-confirm-${r.id}`;
@@ -209,6 +247,7 @@ export function createPublishPanel(app: App, root: HTMLElement): PublishPanel {
       h("ul", { class: "review-checks" }, checksInWords(checks).map((t) => h("li", {}, t)), (checks?.failing ?? []).map((f) => h("li", { class: "issues" }, `“${f.name}”: ${f.problems.join("; ")}`))),
       confirm ? h("div", { class: "row" }, confirm, h("label", { for: confirmId }, `I confirm: ${checks!.retroactive!.decisions} logged decision${checks!.retroactive!.decisions === 1 ? "" : "s"} will be under ${r.version} from now on`)) : "",
       checks?.retroactive && !r.retroactive ? h("p", { class: "issues" }, "The submitter did not say the past date is meant: it cannot be approved as it is.") : "",
+      r.source ? reviewVerdict(r.source) : "",
       h("div", { class: "row" },
         h("button", { type: "button", class: "primary review-approve", "aria-label": `Approve and publish ${r.program} ${r.version}`, onclick: () => void approve(r, checks, confirm, out) }, "Approve and publish"),
         h("label", { for: reasonId }, "Reason"), reason,
@@ -282,6 +321,7 @@ export function createPublishPanel(app: App, root: HTMLElement): PublishPanel {
       if (!keepStatus) say(status, "");
       keepStatus = false;
       clear(details);
+      say(verdict, "");
       clear(reviewsList);
       say(reviewsStatus, "");
       renderInfo(app.base);
@@ -289,6 +329,8 @@ export function createPublishPanel(app: App, root: HTMLElement): PublishPanel {
     async refresh() {
       const route = app.route;
       if (!route) return;
+      verifyNow.hidden = autoAnalyze.get();
+      if (autoAnalyze.get()) void verify();
       const mine = ++loading;
       try {
         const { reviews, selfApproval } = await api.reviews(route.program);

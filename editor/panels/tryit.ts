@@ -19,7 +19,8 @@ import { manifestOf, type App } from "../app.js";
 import { clear, h, say } from "../dom.js";
 import { jsonDefaults, monaco } from "../monaco.js";
 import { caseFromDecision } from "../test-cases.js";
-import { renderDecision } from "./decision.js";
+import { counterfactualSection } from "./counterfactual.js";
+import { differingConditions, renderDecision } from "./decision.js";
 
 const REQUEST_URI = "inmemory://try/request.json";
 
@@ -27,6 +28,8 @@ const REQUEST_URI = "inmemory://try/request.json";
 export interface TryContext {
   readonly history?: readonly unknown[];
   readonly lookups?: Readonly<Record<string, string | null>>;
+  /** Decide under this published version too, beside the draft (an example of the verified differences). */
+  readonly compare?: { readonly version: string; readonly policy: CompiledPolicy };
 }
 
 export interface TryIt {
@@ -51,6 +54,7 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
   let last: { policy: CompiledPolicy; request: unknown; decision: Decision; found?: readonly string[] } | undefined;
   let evaluator: Evaluator | undefined;
   let lookups: Readonly<Record<string, string | null>> | undefined;
+  let compare: TryContext["compare"];
   const history = h("textarea", { id: "try-history", rows: 5, spellcheck: false, placeholder: "[ ] — earlier claims as a JSON list, decided before the request" });
   const historyNote = h("p", { class: "muted", id: "try-history-note" });
   const fromLog = h("button", { type: "button", id: "try-history-log" }, "Earlier claims from the log");
@@ -137,6 +141,7 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
     reset() {
       last = undefined;
       lookups = undefined;
+      compare = undefined;
       history.value = "";
       historyNote.textContent = "";
       evaluator = undefined;
@@ -149,6 +154,7 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
       date.value = decisionDate ?? "";
       history.value = ctx.history?.length ? JSON.stringify(ctx.history, null, 1) : "";
       lookups = ctx.lookups;
+      compare = ctx.compare;
       historyNote.textContent = ctx.lookups ? `Decided with what duplicateOf told the server then (${Object.keys(ctx.lookups).length} lookup${Object.keys(ctx.lookups).length === 1 ? "" : "s"}); edit the list to decide with other earlier claims.` : "";
     },
     async evaluate() {
@@ -210,16 +216,33 @@ export function createTryIt(app: App, root: HTMLElement): TryIt {
         }
       }
       // The same context the tests and the server use: earlier claims decided first, or the logged lookups.
-      const ctx = lookups && !earlier.length
+      const decide = (ev: Evaluator, p: CompiledPolicy): Decision => ev.evaluate(request, lookups && !earlier.length
         ? { explain: true, ...(decisionDate ? { decisionDate } : {}), findAccepted: (key: string) => lookups?.[key] ?? undefined }
-        : caseContext(evaluator, manifestOf(app, policy), { name: "try-it", request, history: earlier, want: { outcome: "" }, ...(decisionDate ? { decisionDate } : {}) }, true);
-      const decision = evaluator.evaluate(request, ctx);
+        : caseContext(ev, manifestOf(app, p), { name: "try-it", request, history: earlier, want: { outcome: "" }, ...(decisionDate ? { decisionDate } : {}) }, true));
+      const decision = decide(evaluator, policy);
       last = { policy, request, decision };
       addCase.disabled = false;
+      const whatIf = counterfactualSection(app, { program: policy.program, policy: { source: app.ws.model?.getValue() ?? "" }, request, ...(decisionDate ? { decisionDate } : {}), label: "try-it" });
+      if (compare) {
+        // Both decisions side by side, the conditions whose results differ marked on each side.
+        const before = decide(createEvaluator(compare.policy), compare.policy);
+        const differs = differingConditions(before, decision);
+        say(status, `Under ${compare.version}: ${before.outcome}; under the draft: ${decision.outcome}.`, "ok");
+        clear(result,
+          h("div", { class: "side-by-side", id: "try-compare" },
+            h("div", { class: "side", "data-side": "baseline" }, h("h4", {}, `Under ${compare.version} (published)`), renderDecision(app, compare.policy, before, { differing: differs.a, label: compare.version })),
+            h("div", { class: "side", "data-side": "draft" }, h("h4", {}, "Under the draft"), renderDecision(app, policy, decision, { differing: differs.b, label: "try-it" })),
+          ),
+        );
+        return;
+      }
       say(status, offline
         ? `Decided in the browser by the draft: ${decision.outcome}. ${offline} Without the server's decision log, duplicates of claims decided before are not found: list earlier claims above to include them.`
         : `Decided by the draft: ${decision.outcome}.`, offline ? "error" : "ok");
-      clear(result, renderDecision(app, policy, decision, { label: "try-it" }));
+      // Above the rule-by-rule explanation, which can be long: the question comes right after the outcome.
+      const shown = renderDecision(app, policy, decision, { label: "try-it" });
+      shown.querySelector(".outcome-line")?.after(whatIf);
+      clear(result, shown);
     },
     setPolicy(policy) {
       historyBox.hidden = !policy || !detectsDuplicates(policy);

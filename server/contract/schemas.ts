@@ -172,6 +172,10 @@ export const CompileBody = Type.Object({
 export const CompileAnswer = Type.Object({
   diagnostics: Type.Array(DiagnosticSchema),
   compiled: Type.Union([Type.Unsafe<CompiledPolicy>(Type.Object({})), Type.Null()], { description: "when there is no error" }),
+  analysis: Type.Optional(Type.Union([
+    Type.Object({ findings: Type.Array(Type.Object({ code: Type.String(), severity: Type.String(), message: Type.String() })), inexact: Type.Optional(Type.Array(Type.Unknown())), stats: Type.Optional(Type.Object({})) }),
+    Type.Null(),
+  ], { description: "with ?analyze=true: the solver's findings (null when the draft has errors)" })),
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -381,10 +385,28 @@ export const DiffBody = Type.Object({
   regionsPerTransition: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })),
   timeLimitMs: Type.Optional(TimeLimit),
 });
+const Overlaps = Type.Boolean({ default: true, description: "false skips the quadratic search for overlapping rules" });
 export const AnalyzeBody = Type.Union([
-  Type.Object({ program: Text("the program"), version: Text("a published version"), timeLimitMs: Type.Optional(TimeLimit) }),
-  Type.Object({ program: Text("the program"), source: Text("a draft policy file"), timeLimitMs: Type.Optional(TimeLimit) }),
+  Type.Object({ program: Text("the program"), version: Text("a published version"), overlaps: Type.Optional(Overlaps), timeLimitMs: Type.Optional(TimeLimit) }),
+  Type.Object({ program: Text("the program"), source: Text("a draft policy file"), overlaps: Type.Optional(Overlaps), timeLimitMs: Type.Optional(TimeLimit) }),
 ]);
+const CounterfactualFields = {
+  request: Type.Object({}, { description: "the request whose decision is to change" }),
+  decisionDate: Type.Optional(DateStr("what today() returns")),
+  timeLimitMs: Type.Optional(TimeLimit),
+};
+export const CounterfactualBody = Type.Union([
+  Type.Object({ program: Text("the program"), version: Text("a published version"), ...CounterfactualFields }),
+  Type.Object({ program: Text("the program"), source: Text("a draft policy file"), ...CounterfactualFields }),
+]);
+export const CounterfactualAnswer = Type.Object({
+  decision: Type.Object({ outcome: Type.String(), reasons: Type.Array(Type.String()), attributes: Type.Object({}) }),
+  actionable: Type.Array(Type.String()),
+  alternatives: Type.Array(Type.Object({ outcome: Type.String(), changes: Type.Array(Type.Object({ field: Type.String(), from: Type.Unknown(), to: Type.Unknown() })) })),
+  unreachable: Type.Array(Type.Unknown()),
+  unknown: Type.Optional(Type.Array(Type.String())),
+  stats: Type.Optional(Type.Object({})),
+});
 const Region = Type.Object({ where: Str("the region in words"), example: Type.Optional(Type.Object({})) });
 export const DiffAnswer = Type.Unsafe<DiffResult>(Type.Object({
   verdict: Type.Union([Type.Literal("equivalent"), Type.Literal("different"), Type.Literal("unknown")]),
@@ -422,5 +444,5 @@ export const CONTRACT_SCHEMAS: Readonly<Record<string, TSchema>> = {
   LoggedDecision, DecisionPage, ExplainedDecision,
   RequestSet, RequestSetList, RequestSetImported, RequestSetSelected, FromLogBody,
   SimulationBody, ChangedRequest: ChangedRequestSchema, SimulationReport: SimulationReportSchema, SimulationJob, ChangedPage,
-  DiffBody, AnalyzeBody, DiffAnswer, AnalyzeAnswer, Health, Ready,
+  DiffBody, AnalyzeBody, DiffAnswer, AnalyzeAnswer, CounterfactualBody, CounterfactualAnswer, Health, Ready,
 };

@@ -5,7 +5,8 @@
  *   POST /v1/programs/:program/versions                publish `{ source, tests?, note? }` (author, no keys configured
  *                                                      only: self-approved; otherwise through reviews.ts): 201, 403, 409, 422
  *   POST /v1/programs/:program/versions/:version/withdraw   `{ reason }` (author): no longer in force, still readable
- *   POST /v1/compile                                   `{ program?, source }` → diagnostics, compiled (author)
+ *   POST /v1/compile                                   `{ program?, source }` → diagnostics, compiled (author);
+ *                                                      `?analyze=true` adds the solver's findings (routes/analysis.ts)
  */
 import { Router } from "express";
 import { catalogue, type CompiledPolicy, type Diagnostic } from "../../dsl/index.js";
@@ -19,7 +20,8 @@ import { directPublish, personOf } from "../publish-review.js";
 import type { Entry } from "../registry.js";
 import type { Services } from "../services.js";
 import type { ReviewInfo } from "../store/types.js";
-import { findVersion, MAX_ID, param, queryString } from "./common.js";
+import { findingsOf } from "./analysis.js";
+import { findVersion, MAX_ID, param, queryBool, queryString } from "./common.js";
 import { casesFrom } from "./tests.js";
 
 export function summary(e: Entry): Record<string, unknown> {
@@ -109,13 +111,18 @@ export function programsRouter(s: Services): Router {
 
   r.post("/v1/compile", author, async (req, res) => {
     const { source, program } = await readBody(req, s.config.bodyLimit, CompileBody);
+    const analyze = queryBool(req, "analyze", false);
     const { compiledJson, program: compiledProgram, diagnostics } = await compileSourceToText(s, source);
     const all = [...diagnostics];
     if (compiledJson && program !== undefined && compiledProgram !== program) {
       all.push(serverDiagnostic("server/program-mismatch", `the envelope says program \`${compiledProgram}\`, not \`${program}\``));
     }
+    const ok = compiledJson !== undefined && !hasErrors(all);
+    // Beside the diagnostics, not among them: findings take the solver a second or two and are asked for apart.
+    const analysis = ok && analyze ? await findingsOf(s, JSON.parse(compiledJson) as CompiledPolicy, source) : undefined;
+    const extra = analyze ? `,"analysis":${analysis ? JSON.stringify({ findings: analysis.findings, inexact: analysis.inexact, stats: analysis.stats }) : "null"}` : "";
     // The compiled policy arrives as JSON text from the compile worker and is answered as such.
-    res.type("application/json").send(`{"diagnostics":${JSON.stringify(all)},"compiled":${compiledJson && !hasErrors(all) ? compiledJson : "null"}}`);
+    res.type("application/json").send(`{"diagnostics":${JSON.stringify(all)},"compiled":${ok ? compiledJson : "null"}${extra}}`);
   });
 
   r.post("/v1/programs/:program/versions", author, async (req, res) => {

@@ -27,6 +27,8 @@ const notFromPolicyText: ReadonlySet<DiagnosticCode> = new Set<DiagnosticCode>([
   "limit/compile-time", "limit/compile-memory", "limit/compile-stack", "limit/diagnostics", "policy/unevaluable",
   // Limits only a very large file reaches (megabytes, 10,000 rules or lets): generated in test/dsl/limits.test.ts.
   "limit/source-size", "limit/rules", "limit/lets", "limit/policy-size", "limit/yaml-depth",
+  // The solver's findings (engine/analysis), reported beside the compile diagnostics, never by the compiler.
+  "analysis-never-fires", "analysis-shadowed", "analysis-always-true", "analysis-always-false", "analysis-overlap", "analysis-gap", "analysis-unknown",
 ]);
 
 describe("the diagnostic catalogue", () => {

@@ -50,8 +50,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** The server (with the given API keys, or none; the shipped policies unless another folder is given) and a browser. */
-export async function startHarness(opts: { keys?: string; policiesDir?: string } = {}): Promise<Harness> {
+/**
+ * The server (with the given API keys, or none; the shipped policies unless another folder is given) and a browser.
+ * Pages start with the solver's automatic runs off (editor/solver.ts `autoAnalyze`) unless `solver` is set: z3 runs
+ * on the server's main thread, and suites about other things should not wait behind it.
+ */
+export async function startHarness(opts: { keys?: string; policiesDir?: string; solver?: boolean } = {}): Promise<Harness> {
   const editorDir = await buildEditor();
   const dataDir = mkdtempSync(join(tmpdir(), "precept-editor-data-"));
   const config = { ...readConfig({ PORT: "0", PRECEPT_POLL_MS: "500" }, ROOT), dataDir, editorDir, ...(opts.policiesDir ? { policiesDir: opts.policiesDir } : {}) };
@@ -63,6 +67,21 @@ export async function startHarness(opts: { keys?: string; policiesDir?: string }
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync", "--disable-dev-shm-usage"],
   });
+  if (!opts.solver) {
+    const newPage = browser.newPage.bind(browser);
+    browser.newPage = async (options) => {
+      const page = await newPage(options);
+      await page.addInitScript(() => {
+        // about:blank has no localStorage (reading it throws there).
+        try {
+          if (localStorage.getItem("precept.autoAnalyze") === null) localStorage.setItem("precept.autoAnalyze", "off");
+        } catch {
+          /* not the editor's page */
+        }
+      });
+      return page;
+    };
+  }
   return {
     url: server.url,
     server,
