@@ -109,7 +109,8 @@ describe("POST /v1/compile?analyze=true", () => {
     const doc = (await call(srv.url, "/openapi.json", { key: KEYS.analyst })).body;
     const compile = doc.paths["/v1/compile"].post;
     expect(compile.parameters.map((p: { name: string }) => p.name)).toContain("analyze");
-    expect(compile.responses["200"].content["application/json"].schema.properties.analysis).toBeDefined();
+    const answer = compile.responses["200"].content["application/json"].schema as { $ref: string };
+    expect(doc.components.schemas[answer.$ref.split("/").at(-1)!].properties.analysis).toBeDefined();
     expect(doc.paths["/v1/analysis/counterfactual"].post.operationId).toBe("counterfactual");
     const result = await new Validator().validate(doc);
     expect(result.errors ?? []).toEqual([]);

@@ -107,6 +107,7 @@ describe("contract", () => {
     // Solver analysis.
     expect((await c.call(url, "/v1/analysis/diff", { body: { program: "demo-claim", old: { version: "2020.1" }, new: { version: "2021.1" } } })).body.verdict).toBe("different");
     expect((await c.call(url, "/v1/analysis/analyze", { body: { program: "demo-claim", version: "2020.1" } })).status).toBe(200);
+    expect((await c.call(url, "/v1/analysis/counterfactual", { body: { program: "demo-claim", version: "2020.1", request: claim("CF1", { amount: 5000 }) } })).status).toBe(200);
 
     expect(c.operations().filter((op) => !c.succeeded.has(op))).toEqual([]);
   }, 180_000);
