@@ -181,9 +181,22 @@ export class SimulationQueue {
       monitorStateIntervalSeconds: 60,
     });
     boss.on("error", (err) => this.log.warn({ err }, "job queue error"));
-    await boss.start();
-    for (const [name, expire] of [[PLAN, PLAN_EXPIRE_SECONDS], [SLICE, this.opts.sliceExpireSeconds]] as const) {
-      await boss.createQueue(name, { name, retryLimit: 5, retryDelay: 0, expireInSeconds: expire });
+    const install = async (): Promise<void> => {
+      await boss.start();
+      for (const [name, expire] of [[PLAN, PLAN_EXPIRE_SECONDS], [SLICE, this.opts.sliceExpireSeconds]] as const) {
+        await boss.createQueue(name, { name, retryLimit: 5, retryDelay: 0, expireInSeconds: expire });
+      }
+    };
+    if (this.db.kind === "postgres") {
+      // Replicas starting at once on a new database would race creating pg-boss's schema (a duplicate
+      // pg_namespace key, or a deadlock): one installs at a time, under an advisory lock held by a transaction on
+      // its own connection while pg-boss works on the pool's others.
+      await this.db.transaction(async (tx) => {
+        await tx.query("SELECT pg_advisory_xact_lock(hashtext('precept:pg-boss-install'))");
+        await install();
+      });
+    } else {
+      await install();
     }
     const work = async <T>(name: string, fn: (data: T) => Promise<void>): Promise<void> => {
       let id = "";

@@ -90,7 +90,8 @@ describe("two replicas on one PostgreSQL database", () => {
     expect(Object.keys(job.replicas).sort()).toEqual(["a", "b"]);
     expect(job.replicas.a.slices).toBeGreaterThan(0);
     expect(job.replicas.b.slices).toBeGreaterThan(0);
-    expect(job.replicas.a.slices + job.replicas.b.slices).toBe(13);
+    // The killed replica may have finished no slice before it died (then it has no share).
+    expect((job.replicas.a?.slices ?? 0) + (job.replicas.b?.slices ?? 0)).toBe(13);
     expect(job.replicas.a.requests + job.replicas.b.requests).toBe(12_480);
     expect(comparable(job.report)).toEqual(expected);
     // The other replica answers the same record, and pages the changed requests in set order.
@@ -139,7 +140,8 @@ describe("two replicas on one PostgreSQL database", () => {
     const job = await finished(b.url, start.body.id);
     expect(job.status).toBe("done");
     expect(job.slices.done).toBe(13);
-    expect(job.replicas.a.slices + job.replicas.b.slices).toBe(13);
+    // The killed replica may have finished no slice before it died (then it has no share).
+    expect((job.replicas.a?.slices ?? 0) + (job.replicas.b?.slices ?? 0)).toBe(13);
     expect(comparable(job.report)).toEqual(expected);
   }, 200_000);
 });

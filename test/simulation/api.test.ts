@@ -200,7 +200,7 @@ parameters:
     expect(start.status).toBe(202); // queued behind nothing, or behind this one
     const draft = await call(srv.url, "/v1/simulations", { ...analyst, body: { program: "ice-tar", baseline: "2010.1", candidate: { source }, requestSet: "ice-tar-history" } });
     expect(draft.status).toBe(202);
-    const job = await finished(draft.body.id);
+    const job = await finished(draft.body.id, 170_000);
     expect(job.status).toBe("done");
     expect(job.candidate).toBe("draft");
     expect(job.report.candidate).toMatchObject({ draft: true, version: "2010.9" });

@@ -167,7 +167,7 @@ describe("decision-log selection", () => {
     expect([...readLines(set.file, 0, set.meta.bytes)].map((l) => JSON.parse(l).tarId)).toEqual(["L1", "L2", "L3"]);
     expect(meta.source).toBe("decision-log");
     expect(filesOf(c).filter((f) => f.startsWith("."))).toEqual([]);
-    expect(c.remove(meta.id)).toBe(true);
+    expect(await c.remove(meta.id)).toBe(true);
     expect(c.describe(meta.id)).toBeUndefined();
     expect(readFileSync(join(POLICIES, "ice-tar", "request.schema.json"), "utf8")).toContain("alienNumber");
   });
