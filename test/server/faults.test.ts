@@ -101,9 +101,10 @@ describe("the LISTEN connection dies", () => {
   it("when every connection is terminated, then LISTEN comes back and a version published afterwards reaches the other replica at once", async () => {
     const listening = () =>
       admin<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = $2 AND query ILIKE 'LISTEN%'", [db.name, LISTEN_APPLICATION]);
-    await eventually(async () => (await listening())[0]!.n === 2, 5_000);
+    // Each server listens for versions and for simulation cancels: two listening connections per server.
+    await eventually(async () => (await listening())[0]!.n === 4, 5_000);
     await terminateAll(db.name);
-    await eventually(async () => (await listening())[0]!.n === 2, 10_000);
+    await eventually(async () => (await listening())[0]!.n === 4, 10_000);
     const t0 = Date.now();
     const pub = await call(a.url, "/v1/programs/demo-claim/versions", { body: { source: demoVersion("2031.1", "2031-01-01") } });
     expect(pub.status).toBe(201);
