@@ -489,10 +489,10 @@ describe("with no keys configured (loopback only)", () => {
     await page.fill("#publish-effective", "2031-01-01");
     await page.fill("#publish-change", "Nothing changes but the date");
     await page.click("#publish-submit");
-    await expect.poll(() => page.textContent("#publish-status")).toContain("You may approve it yourself below");
+    await expect.poll(() => page.textContent("#publish-status"), { timeout: 30_000 }).toContain("You may approve it yourself below");
     await page.locator('#reviews-list li[data-version="2010.9"] .review-approve').click();
     await page.waitForFunction(() => location.hash === "#/ice-tar/2010.9");
-    await expect.poll(() => page.textContent("#publish-status")).toContain("(approved by its author: no keys are configured)");
+    await expect.poll(() => page.textContent("#publish-status"), { timeout: 30_000 }).toContain("(approved by its author: no keys are configured)");
     await page.locator("#version-facts").waitFor();
     expect(await page.textContent("#version-facts")).toContain("by its author: no keys were configured");
     await page.screenshot({ path: join(ARTIFACTS, "15-14-self-approved.png") });
