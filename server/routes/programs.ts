@@ -19,7 +19,7 @@ import { AppError } from "../errors.js";
 import { directPublish, personOf } from "../publish-review.js";
 import type { Entry } from "../registry.js";
 import type { Services } from "../services.js";
-import type { ReviewInfo } from "../store/types.js";
+import type { NewVersion, ReviewInfo } from "../store/types.js";
 import { findingsOf } from "./analysis.js";
 import { findVersion, MAX_ID, param, queryBool, queryString } from "./common.js";
 import { casesFrom } from "./tests.js";
@@ -60,16 +60,17 @@ function serverDiagnostic(code: "server/program-mismatch" | "server/invalid-vers
   return { code, severity: "error", message, help: catalogue[code].help, start: at, end: at };
 }
 
-/**
- * Stores a version being published with its test cases and review, then serves it. The primary key decides between
- * concurrent publishes, on this replica or another: undefined when another publish of the same id won.
- */
-export async function storeVersion(
-  s: Services,
-  v: { program: string; source: string; compiled: CompiledPolicy; tests?: readonly PolicyTestCase[] | undefined; review: ReviewInfo },
-): Promise<Entry | undefined> {
-  const { program, source, compiled, tests, review } = v;
-  const inserted = await s.store.insertVersion({
+export interface PublishedVersion {
+  program: string;
+  source: string;
+  compiled: CompiledPolicy;
+  tests?: readonly PolicyTestCase[] | undefined;
+  review: ReviewInfo;
+}
+
+/** The stored row of a version published over the API (a direct publish or an approved review). */
+export function newVersion({ program, source, compiled, tests, review }: PublishedVersion): NewVersion {
+  return {
     program,
     version: compiled.version,
     source,
@@ -80,9 +81,16 @@ export async function storeVersion(
     origin: "api",
     ...(tests ? { tests } : {}),
     review,
-  });
-  if (!inserted) return undefined;
-  return s.registry.add((await s.store.getVersion(program, compiled.version))!);
+  };
+}
+
+/**
+ * Stores a version being published with its test cases and review, then serves it. The primary key decides between
+ * concurrent publishes, on this replica or another: undefined when another publish of the same id won.
+ */
+export async function storeVersion(s: Services, v: PublishedVersion): Promise<Entry | undefined> {
+  if (!(await s.store.insertVersion(newVersion(v)))) return undefined;
+  return s.registry.add((await s.store.getVersion(v.program, v.compiled.version))!);
 }
 
 export function programsRouter(s: Services): Router {

@@ -20,7 +20,7 @@ import { checkPublish, consentFrom, noteFrom, personOf, refusal, samePerson } fr
 import type { Services } from "../services.js";
 import type { ReviewRecord } from "../store/types.js";
 import { param, unknownProgram } from "./common.js";
-import { summary } from "./programs.js";
+import { newVersion, summary } from "./programs.js";
 import { casesFrom } from "./tests.js";
 
 /** Compiles on the compile pool (never on the event loop; 422 `policy-limit` past a size limit or budget). */
@@ -133,18 +133,7 @@ export function reviewsRouter(s: Services): Router {
     };
     // The review's move and the version's insert are one transaction (guarded by the review's status): of two
     // approvals at once one publishes, and a version id taken meanwhile leaves the review pending, nothing written.
-    const outcome = await s.store.publishReview(program, rec.id, who, {
-      program,
-      version: compiled.version,
-      source: rec.source,
-      compiled,
-      hash: compiled.hash,
-      effective: compiled.effective,
-      ...(compiled.end ? { end: compiled.end } : {}),
-      origin: "api",
-      ...(tests ? { tests } : {}),
-      review,
-    });
+    const outcome = await s.store.publishReview(program, rec.id, who, newVersion({ program, source: rec.source, compiled, tests, review }));
     if (outcome === "decided") throw new AppError("review-decided", "someone decided this review meanwhile");
     if (outcome === "version-exists") {
       await s.registry.lookup(program, compiled.version).catch(() => undefined);
